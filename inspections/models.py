@@ -1,0 +1,274 @@
+"""The archive's rows: authorities, their inspections, each inspection's judgements and findings,
+and the practice themes findings are tagged with."""
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+from .choices import AuthorityType, FindingKind, Grade, InspectionKind, JudgementArea, Region, choice_values
+
+
+def _in_choices(field: str, choices) -> Q:
+    return Q(**{f"{field}__in": choice_values(choices)})
+
+
+class AuthorityQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(end_date__isnull=True)
+
+
+class AuthorityManager(models.Manager.from_queryset(AuthorityQuerySet)):
+    def get_by_natural_key(self, gss_code):
+        return self.get(gss_code=gss_code)
+
+
+class Authority(models.Model):
+    name = models.CharField(max_length=200, help_text="Official name, e.g. 'Rutland County Council'.")
+    short_name = models.CharField(max_length=120, help_text="Everyday name, e.g. 'Rutland'.")
+    slug = models.SlugField(max_length=120, unique=True, help_text="Used in the authority's web address.")
+    gss_code = models.CharField(
+        "GSS code",
+        max_length=9,
+        unique=True,
+        help_text="Current ONS Government Statistical Service code, e.g. E06000017.",
+    )
+    former_gss_codes = ArrayField(
+        models.CharField(max_length=9),
+        default=list,
+        blank=True,
+        help_text="GSS codes this authority had before (e.g. Barnsley's E08000016), for matching old data.",
+    )
+    ofsted_urn = models.PositiveIntegerField(
+        "Ofsted URN",
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="Ofsted's unique reference number for the authority's children's services.",
+    )
+    dfe_code = models.CharField(
+        "DfE code", max_length=3, blank=True, help_text="Department for Education 3-digit local authority code."
+    )
+    region = models.CharField(max_length=32, choices=Region, help_text="English region.")
+    type = models.CharField(max_length=32, choices=AuthorityType, help_text="Kind of council.")
+    alternative_names = ArrayField(
+        models.CharField(max_length=200),
+        default=list,
+        blank=True,
+        help_text="Other names reports use for this authority (lower case), for matching a report to it.",
+    )
+    statistical_neighbours = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="neighbour_of",
+        help_text="The DfE's statistical neighbours: the authorities most similar to this one.",
+    )
+    replaced_by = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="replaces",
+        help_text="For a council that was reorganised: the council(s) that took over its children's services.",
+    )
+    start_date = models.DateField(null=True, blank=True, help_text="When the council came into being, if known.")
+    end_date = models.DateField(
+        null=True, blank=True, help_text="When the council was abolished; empty for a current authority."
+    )
+
+    objects = AuthorityManager()
+
+    class Meta:
+        verbose_name_plural = "authorities"
+        ordering = ["short_name"]
+        constraints = [
+            models.CheckConstraint(condition=_in_choices("region", Region), name="authority_region_valid"),
+            models.CheckConstraint(condition=_in_choices("type", AuthorityType), name="authority_type_valid"),
+            models.CheckConstraint(condition=Q(gss_code__regex=r"^E\d{8}$"), name="authority_gss_code_format"),
+            models.CheckConstraint(
+                condition=Q(dfe_code="") | Q(dfe_code__regex=r"^\d{3}$"), name="authority_dfe_code_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gt=F("start_date")),
+                name="authority_dates_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return self.short_name
+
+    def natural_key(self):
+        return (self.gss_code,)
+
+    def get_absolute_url(self):
+        return reverse("authority-detail", args=[self.slug])
+
+    @property
+    def is_current(self) -> bool:
+        return self.end_date is None
+
+
+class Inspection(models.Model):
+    authority = models.ForeignKey(
+        Authority, on_delete=models.PROTECT, related_name="inspections", help_text="The authority inspected."
+    )
+    kind = models.CharField(max_length=32, choices=InspectionKind, help_text="Which inspection framework.")
+    title = models.CharField(max_length=400, help_text="The report's title as printed.")
+    start_date = models.DateField(null=True, blank=True, help_text="First day of the inspection or visit.")
+    end_date = models.DateField(null=True, blank=True, help_text="Last day of the inspection or visit.")
+    published_date = models.DateField(null=True, blank=True, help_text="'Report published' date, if printed.")
+    letter_date = models.DateField(null=True, blank=True, help_text="Date at the top of a letter, if any.")
+    date = models.GeneratedField(
+        expression=Coalesce("start_date", "letter_date", "published_date"),
+        output_field=models.DateField(null=True),
+        db_persist=True,
+        help_text="When the inspection took place: its start date, else the letter or publication date.",
+    )
+    lead_inspector = models.CharField(
+        max_length=300, blank=True, help_text="Lead inspector, or the inspectors named in a letter."
+    )
+    source_file = models.FileField(
+        upload_to="reports/%Y/", max_length=300, blank=True, help_text="The original report file as ingested."
+    )
+    source_filename = models.CharField(max_length=300, help_text="The file's name when it was ingested.")
+    sha256 = models.CharField(
+        "SHA-256",
+        max_length=64,
+        unique=True,
+        help_text="SHA-256 of the source file: the same file is never ingested twice.",
+    )
+    page_count = models.PositiveIntegerField(null=True, blank=True, help_text="Pages in the PDF (none for text).")
+    text = models.TextField(blank=True, help_text="The full text extracted from the source file.")
+    parsed_at = models.DateTimeField(help_text="When the source was last parsed.")
+    parser_version = models.CharField(max_length=20, help_text="Version of the parser that read it.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was added to the archive.")
+
+    class Meta:
+        ordering = ["-date", "-pk"]
+        indexes = [models.Index(fields=["authority", "date"]), models.Index(fields=["kind", "date"])]
+        constraints = [
+            models.CheckConstraint(condition=_in_choices("kind", InspectionKind), name="inspection_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="inspection_dates_ordered",
+            ),
+            models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="inspection_sha256_format"),
+        ]
+
+    def __str__(self):
+        when = self.date.strftime("%B %Y") if self.date else "undated"
+        return f"{self.authority} – {self.get_kind_display()} ({when})"
+
+    def get_absolute_url(self):
+        return reverse("inspection-detail", args=[self.pk])
+
+
+class Judgement(models.Model):
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.CASCADE, related_name="judgements", help_text="The inspection that graded it."
+    )
+    area = models.CharField(max_length=32, choices=JudgementArea, help_text="What was judged.")
+    grade = models.CharField(max_length=32, choices=Grade, help_text="The grade awarded, as printed.")
+
+    class Meta:
+        ordering = ["inspection", "area"]
+        constraints = [
+            models.UniqueConstraint(fields=["inspection", "area"], name="judgement_one_per_area"),
+            models.CheckConstraint(condition=_in_choices("area", JudgementArea), name="judgement_area_valid"),
+            models.CheckConstraint(condition=_in_choices("grade", Grade), name="judgement_grade_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_area_display()}: {self.get_grade_display()}"
+
+
+class Theme(models.Model):
+    slug = models.SlugField(max_length=40, unique=True, help_text="Fixed identifier used in filters and exports.")
+    name = models.CharField(max_length=120, help_text="Name shown to users.")
+    description = models.TextField(help_text="What the theme covers, in plain words.")
+    rules = models.TextField(
+        blank=True,
+        help_text="How findings are matched to this theme (see the themes guide); edited by staff.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("theme-detail", args=[self.slug])
+
+
+class Finding(models.Model):
+    inspection = models.ForeignKey(
+        Inspection, on_delete=models.CASCADE, related_name="findings", help_text="The report it comes from."
+    )
+    kind = models.CharField(max_length=32, choices=FindingKind, help_text="What sort of finding it is.")
+    section = models.CharField(max_length=300, blank=True, help_text="The heading it sat under in the report.")
+    area = models.CharField(
+        max_length=32,
+        choices=JudgementArea,
+        null=True,
+        blank=True,
+        help_text="The judgement area its section belongs to, if any.",
+    )
+    order = models.PositiveIntegerField(help_text="Its position in the report, from 1.")
+    page = models.PositiveIntegerField(null=True, blank=True, help_text="The PDF page it starts on.")
+    text = models.TextField(help_text="The finding's whole text.")
+    themes = models.ManyToManyField(
+        Theme,
+        through="FindingTheme",
+        related_name="findings",
+        blank=True,
+        help_text="Practice themes the finding is about.",
+    )
+    search_vector = models.GeneratedField(
+        expression=SearchVector("text", weight="A", config="english")
+        + SearchVector("section", weight="C", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+        help_text="Full-text index of the text (weighted highest) and the section heading.",
+    )
+
+    class Meta:
+        ordering = ["inspection", "order"]
+        indexes = [GinIndex(fields=["search_vector"], name="finding_search_vector_gin")]
+        constraints = [
+            models.UniqueConstraint(fields=["inspection", "order"], name="finding_order_unique"),
+            models.CheckConstraint(condition=_in_choices("kind", FindingKind), name="finding_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(area__isnull=True) | _in_choices("area", JudgementArea), name="finding_area_valid"
+            ),
+            models.CheckConstraint(condition=Q(order__gte=1), name="finding_order_positive"),
+            models.CheckConstraint(condition=Q(page__isnull=True) | Q(page__gte=1), name="finding_page_positive"),
+            models.CheckConstraint(condition=~Q(text=""), name="finding_text_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.order} of {self.inspection}"
+
+    def get_absolute_url(self):
+        return f"{self.inspection.get_absolute_url()}#finding-{self.order}"
+
+
+class FindingTheme(models.Model):
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, help_text="The finding tagged.")
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, help_text="The theme it was tagged with.")
+    matched = models.CharField(
+        max_length=300, blank=True, help_text="The words in the finding that matched the theme's rules."
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["finding", "theme"], name="finding_theme_unique")]
+        indexes = [models.Index(fields=["theme", "finding"])]
+
+    def __str__(self):
+        return f"{self.theme} on {self.finding}"
