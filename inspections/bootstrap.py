@@ -69,7 +69,9 @@ def _find_python():
         return sys.executable
     candidates = [shutil.which(name) for name in ("python3.14", "python3.13", "python3.12")]
     pyenv_root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
-    candidates += sorted(glob.glob(os.path.join(pyenv_root, "versions", "3.1[2-9]*", "bin", "python3")), reverse=True)
+    candidates += sorted(
+        glob.glob(os.path.join(pyenv_root, "versions", "3.1[2-9]*", "bin", "python3")), reverse=True
+    )
     candidates += sorted(glob.glob("/usr/bin/python3.1[2-9]"), reverse=True)
     for candidate in filter(None, candidates):
         check = [candidate, "-c", "import sys; sys.exit(sys.version_info < (3, 12))"]

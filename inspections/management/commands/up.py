@@ -1,0 +1,30 @@
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from inspections.models import Inspection
+
+SEEDS = settings.BASE_DIR / "fixtures" / "seeds"
+FIXTURES = ["authorities.json", "themes.json"]
+
+
+class Command(BaseCommand):
+    help = (
+        "Bring the archive up: migrate the database, load the reference authorities and themes, "
+        "ingest the seed reports (once), and serve the site."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000", help="Where to serve the site.")
+        parser.add_argument("--no-serve", action="store_true", help="Set everything up, then stop.")
+
+    def handle(self, *args, addrport: str, no_serve: bool, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        for fixture in FIXTURES:
+            if (settings.BASE_DIR / "fixtures" / fixture).exists():
+                call_command("loaddata", settings.BASE_DIR / "fixtures" / fixture, verbosity=0)
+        call_command("ingest", SEEDS, no_progress=True)
+        self.stdout.write(f"The archive holds {Inspection.objects.count()} inspections.")
+        if not no_serve:
+            self.stdout.write(f"Serving it at http://{addrport}/ (Ctrl-C stops it).")
+            call_command("runserver", addrport, use_reloader=False)

@@ -1,0 +1,91 @@
+"""The project's own PostgreSQL: started on first use, shared by processes, overridden by DATABASE_URL."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from inspections.embedded_postgres import running_server
+
+from .conftest import ROOT
+
+EMBEDDED = settings.DATABASES["default"]["ENGINE"] == "inspections.embedded_postgres"
+needs_embedded = pytest.mark.skipif(not EMBEDDED, reason="DATABASE_URL is set: the tests use that server")
+
+
+def manage(*args, env=None):
+    environment = {**os.environ, "ARCHIVE_NO_BOOTSTRAP": "1", **(env or {})}
+    if env and env.get("DATABASE_URL") is None:
+        environment.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@needs_embedded
+def test_a_second_process_reuses_the_running_server_and_leaves_it_running(db):
+    connection.ensure_connection()
+    server = running_server(settings.DATABASES["default"]["OPTIONS"]["pgdata"])
+    assert server is not None
+
+    result = manage("pgserver", "status")
+
+    assert result.returncode == 0, result.stderr
+    assert f"pid {server.pid}" in result.stdout
+    still_running = running_server(settings.DATABASES["default"]["OPTIONS"]["pgdata"])
+    assert still_running is not None and still_running.pid == server.pid
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+
+
+@needs_embedded
+def test_database_url_switches_every_command_to_that_server(db):
+    connection.ensure_connection()
+    server = running_server(settings.DATABASES["default"]["OPTIONS"]["pgdata"])
+    # The embedded server stands in for "a real server" here: reached by URL, not by the embedded backend.
+    url = (
+        f"postgres://postgres@/{connection.settings_dict['NAME']}?host={server.socket_dir}&port={server.port}"
+    )
+    code = (
+        "from django.db import connection; from inspections.models import Authority; "
+        "print(connection.settings_dict['ENGINE'], connection.settings_dict['NAME'], Authority.objects.count())"
+    )
+
+    result = manage("shell", "--no-imports", "-c", code, env={"DATABASE_URL": url})
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["django.db.backends.postgresql", connection.settings_dict["NAME"], "161"]
+    refused = manage("pgserver", "status", env={"DATABASE_URL": url})
+    assert refused.returncode != 0
+    assert "DATABASE_URL is set" in refused.stderr
+
+
+def test_a_new_data_folder_gets_a_postgresql_18_cluster_that_stops_when_its_last_user_exits(tmp_path):
+    pgdata = tmp_path / "pgdata"
+    code = (
+        "import sys; from inspections.embedded_postgres import ensure_server; import psycopg; "
+        f"s = ensure_server({str(pgdata)!r}); "
+        "c = psycopg.connect(host=s.socket_dir, port=s.port, user='postgres', dbname='postgres'); "
+        "print(c.execute('SHOW server_version_num').fetchone()[0], s.pid); "
+        "print(c.execute(\"SELECT count(*) FROM pg_available_extensions WHERE name IN ('pg_trgm', 'unaccent')\")"
+        ".fetchone()[0]); c.close()"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=180
+    )
+
+    assert result.returncode == 0, result.stderr
+    version_line, extensions = result.stdout.split("\n")[:2]
+    assert version_line.split()[0].startswith("18")
+    assert extensions == "2"
+    assert (pgdata / "PG_VERSION").read_text().strip() == "18"
+    assert running_server(pgdata) is None  # stopped cleanly when the process exited
