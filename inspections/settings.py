@@ -123,6 +123,10 @@ STORAGES = {
     },
 }
 
+# Without collectstatic (development, tests) WhiteNoise serves straight from the app and static folders.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
+
 # Uploads: reports larger than this are refused before any parsing.
 REPORT_MAX_UPLOAD_BYTES = int(os.environ.get("REPORT_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

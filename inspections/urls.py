@@ -5,6 +5,16 @@ from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("findings/", views.finding_search, name="finding-search"),
+    path("findings.csv", views.findings_csv, name="finding-csv"),
     path("authorities/", views.authority_list, name="authority-list"),
+    path("authorities/<slug:slug>/", views.authority_detail, name="authority-detail"),
+    path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
+    path("inspections/<int:pk>/source", views.inspection_source, name="inspection-source"),
+    path("themes/", views.theme_list, name="theme-list"),
+    path("themes/<slug:slug>/", views.theme_detail, name="theme-detail"),
+    path("api/findings", views.api_findings, name="api-findings"),
+    path("api/authorities", views.api_authorities, name="api-authorities"),
+    path("api/inspections", views.api_inspections, name="api-inspections"),
     path("admin/", admin.site.urls),
 ]

@@ -1,21 +1,449 @@
-from django.db.models import Count, Max
-from django.shortcuts import render
+"""Thin views: each reads through a FilterSet or a selector and renders, exports or serialises."""
 
-from .models import Authority, Finding, Inspection
+import csv
+from collections import defaultdict
+
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Max, Min, OuterRef, Q, StringAgg, Subquery, Value
+from django.db.models.functions import ExtractYear
+from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from . import charts
+from .choices import FindingKind, InspectionKind, JudgementArea, Region
+from .filters import AuthorityFilterSet, FindingFilterSet, InspectionFilterSet
+from .models import Authority, Finding, FindingTheme, Inspection, Theme
+from .selectors import (
+    SORTS,
+    authority_timeline,
+    finding_facets,
+    finding_results,
+    inspections_with_judgements,
+    latest_grades_subquery,
+    with_snippets,
+    with_themes,
+)
+
+PAGE_SIZE = 20
+API_PAGE_SIZE = 50
 
 
 def home(request):
+    span = Inspection.objects.aggregate(first=Min("date"), last=Max("date"))
     figures = {
         "authorities": Authority.objects.current().count(),
         "inspections": Inspection.objects.count(),
         "findings": Finding.objects.count(),
+        **span,
     }
-    latest = Inspection.objects.select_related("authority")[:10]
-    return render(request, "home.html", {"figures": figures, "latest": latest})
+    latest = inspections_with_judgements(Inspection.objects.order_by("-date", "-pk"))[:8]
+    themes = Theme.objects.annotate(finding_count=Count("findings")).order_by("-finding_count", "name")
+    return render(request, "home.html", {"figures": figures, "latest": latest, "themes": themes})
+
+
+# Findings search -------------------------------------------------------------------------------
+
+
+def _sort_of(request, has_query: bool) -> str:
+    sort = request.GET.get("sort", "")
+    if sort not in SORTS or (sort == "relevance" and not has_query):
+        sort = "relevance" if has_query else "newest"
+    return sort
+
+
+def _selected_tags(request, filterset: FindingFilterSet, facets) -> list[dict]:
+    """Each chosen filter value as a tag with a link that removes just that value."""
+    labels = {(facet.name, option.value): option.label for facet in facets for option in facet.options}
+    tags = []
+    for name, values in request.GET.lists():
+        if name in ("page", "sort") or name not in filterset.filters:
+            continue
+        for value in values:
+            if not value.strip() or name in filterset.errors:
+                continue
+            remaining = [
+                (key, item)
+                for key, items in request.GET.lists()
+                for item in items
+                if (key, item) != (name, value)
+            ]
+            remaining = [(key, item) for key, item in remaining if key != "page"]
+            label = labels.get((name, value), value)
+            tags.append(
+                {
+                    "filter": filterset.filters[name].label,
+                    "label": f"“{value}”" if name == "q" else label,
+                    "remove_url": f"{request.path}?{urlencode(remaining)}",
+                }
+            )
+    return tags
+
+
+def _ignored_messages(filterset) -> list[str]:
+    messages = []
+    for name, errors in filterset.errors.items():
+        label = filterset.filters[name].label if name in filterset.filters else name
+        messages.append(f"{label}: {' '.join(errors)} This filter was ignored.")
+    return messages
+
+
+def finding_search(request):
+    filterset = FindingFilterSet(request.GET or None)
+    query_text = filterset.search_text if filterset.is_bound else ""
+    sort = _sort_of(request, bool(query_text))
+    paginator = Paginator(finding_results(filterset, sort), PAGE_SIZE, orphans=3)
+    page = paginator.get_page(request.GET.get("page"))
+    findings = with_themes(with_snippets(list(page.object_list), query_text))
+    facets = finding_facets(filterset)
+    query_without_page = request.GET.copy()
+    query_without_page.pop("page", None)
+    context = {
+        "filterset": filterset,
+        "query_text": query_text,
+        "page": page,
+        "findings": findings,
+        "facets": facets,
+        "sort": sort,
+        "sorts": {key: label for key, label in SORTS.items() if key != "relevance" or query_text},
+        "tags": _selected_tags(request, filterset, facets),
+        "ignored": _ignored_messages(filterset) if filterset.is_bound else [],
+        "query_string": query_without_page.urlencode(),
+        "export_query": urlencode(
+            [(k, v) for k, vs in request.GET.lists() for v in vs if k not in ("page", "sort")]
+        ),
+    }
+    return render(request, "findings/search.html", context)
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back, for streaming csv.writer output."""
+
+    def write(self, value):
+        return value
+
+
+def findings_csv(request):
+    """The whole current result set as CSV, streamed in a fixed column order."""
+    filterset = FindingFilterSet(request.GET or None)
+    findings = (
+        finding_results(filterset, "oldest")
+        .annotate(
+            theme_slugs=StringAgg("themes__slug", delimiter=Value("; "), order_by="themes__slug"),
+            theme_names=StringAgg("themes__name", delimiter=Value("; "), order_by="themes__slug"),
+        )
+        .values(
+            "pk",
+            "kind",
+            "section",
+            "area",
+            "order",
+            "page",
+            "text",
+            "theme_slugs",
+            "theme_names",
+            "inspection_id",
+            "inspection__kind",
+            "inspection__date",
+            "inspection__title",
+            "inspection__authority__short_name",
+            "inspection__authority__slug",
+            "inspection__authority__gss_code",
+            "inspection__authority__region",
+        )
+    )
+    base = request.build_absolute_uri("/").rstrip("/")
+    regions, kinds = dict(Region.choices), dict(InspectionKind.choices)
+    finding_kinds, areas = dict(FindingKind.choices), dict(JudgementArea.choices)
+    columns = {
+        "finding_id": lambda f: f["pk"],
+        "authority": lambda f: f["inspection__authority__short_name"],
+        "authority_slug": lambda f: f["inspection__authority__slug"],
+        "gss_code": lambda f: f["inspection__authority__gss_code"],
+        "region": lambda f: regions[f["inspection__authority__region"]],
+        "inspection_type": lambda f: kinds[f["inspection__kind"]],
+        "inspection_type_slug": lambda f: f["inspection__kind"],
+        "inspection_date": lambda f: f["inspection__date"].isoformat() if f["inspection__date"] else "",
+        "inspection_title": lambda f: f["inspection__title"],
+        "finding_type": lambda f: finding_kinds[f["kind"]],
+        "finding_type_slug": lambda f: f["kind"],
+        "section": lambda f: f["section"],
+        "judgement_area": lambda f: areas.get(f["area"], ""),
+        "judgement_area_slug": lambda f: f["area"] or "",
+        "order": lambda f: f["order"],
+        "page": lambda f: f["page"] or "",
+        "themes": lambda f: f["theme_names"] or "",
+        "theme_slugs": lambda f: f["theme_slugs"] or "",
+        "text": lambda f: f["text"],
+        "url": lambda f: (
+            f"{base}{reverse('inspection-detail', args=[f['inspection_id']])}#finding-{f['order']}"
+        ),
+    }
+    writer = csv.writer(_Echo())
+
+    def rows():
+        yield writer.writerow(columns)
+        for finding in findings.iterator(chunk_size=2000):
+            yield writer.writerow([value(finding) for value in columns.values()])
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="findings.csv"'
+    return response
+
+
+# JSON API ------------------------------------------------------------------------------------------
+
+
+def _api_page(request, queryset, serialise):
+    try:
+        size = min(max(int(request.GET.get("page_size", API_PAGE_SIZE)), 1), 500)
+    except ValueError:
+        size = API_PAGE_SIZE
+    paginator = Paginator(queryset, size)
+    page = paginator.get_page(request.GET.get("page"))
+
+    def link(number):
+        query = request.GET.copy()
+        query["page"] = number
+        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+
+    return JsonResponse(
+        {
+            "count": paginator.count,
+            "page": page.number,
+            "pages": paginator.num_pages,
+            "next": link(page.next_page_number()) if page.has_next() else None,
+            "previous": link(page.previous_page_number()) if page.has_previous() else None,
+            "results": [serialise(item) for item in page.object_list],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def api_findings(request):
+    filterset = FindingFilterSet(request.GET or None)
+    sort = _sort_of(request, bool(filterset.search_text if filterset.is_bound else ""))
+    findings = finding_results(filterset, sort).prefetch_related("themes")
+
+    def serialise(finding):
+        inspection = finding.inspection
+        return {
+            "id": finding.pk,
+            "url": request.build_absolute_uri(finding.get_absolute_url()),
+            "kind": finding.kind,
+            "section": finding.section,
+            "area": finding.area,
+            "order": finding.order,
+            "page": finding.page,
+            "text": finding.text,
+            "themes": [theme.slug for theme in finding.themes.all()],
+            "inspection": {
+                "id": inspection.pk,
+                "kind": inspection.kind,
+                "title": inspection.title,
+                "date": inspection.date.isoformat() if inspection.date else None,
+            },
+            "authority": {"slug": inspection.authority.slug, "name": inspection.authority.short_name},
+        }
+
+    return _api_page(request, findings, serialise)
+
+
+def _authority_json(authority):
+    return {
+        "slug": authority.slug,
+        "name": authority.name,
+        "short_name": authority.short_name,
+        "gss_code": authority.gss_code,
+        "former_gss_codes": authority.former_gss_codes,
+        "ofsted_urn": authority.ofsted_urn,
+        "dfe_code": authority.dfe_code or None,
+        "region": authority.region,
+        "type": authority.type,
+        "current": authority.end_date is None,
+        "latest_overall_grade": getattr(authority, "latest_overall_grade", None),
+    }
+
+
+def api_authorities(request):
+    authorities = AuthorityFilterSet(request.GET or None, queryset=_authorities_with_latest()).qs
+    return _api_page(request, authorities.order_by("short_name"), _authority_json)
+
+
+def api_inspections(request):
+    inspections = inspections_with_judgements(
+        InspectionFilterSet(request.GET or None).qs.order_by("-date", "-pk")
+    )
+
+    def serialise(inspection):
+        return {
+            "id": inspection.pk,
+            "url": request.build_absolute_uri(inspection.get_absolute_url()),
+            "authority": inspection.authority.slug,
+            "kind": inspection.kind,
+            "title": inspection.title,
+            "start_date": inspection.start_date.isoformat() if inspection.start_date else None,
+            "end_date": inspection.end_date.isoformat() if inspection.end_date else None,
+            "published_date": inspection.published_date.isoformat() if inspection.published_date else None,
+            "letter_date": inspection.letter_date.isoformat() if inspection.letter_date else None,
+            "lead_inspector": inspection.lead_inspector or None,
+            "judgements": [{"area": j.area, "grade": j.grade} for j in inspection.judgements.all()],
+        }
+
+    return _api_page(request, inspections, serialise)
+
+
+# Authorities ---------------------------------------------------------------------------------------
+
+AUTHORITY_SORTS = {"name": "Name", "latest": "Latest inspection"}
+
+
+def _authorities_with_latest():
+    latest = Inspection.objects.filter(authority=OuterRef("pk")).order_by("-date", "-pk")
+    return Authority.objects.annotate(
+        latest_overall_grade=latest_grades_subquery(),
+        latest_inspection_date=Subquery(latest.values("date")[:1]),
+        latest_inspection_kind=Subquery(latest.values("kind")[:1]),
+        latest_inspection_id=Subquery(latest.values("pk")[:1]),
+        inspection_count=Count("inspections"),
+    )
 
 
 def authority_list(request):
-    authorities = Authority.objects.current().annotate(
-        inspection_count=Count("inspections"), latest_inspection=Max("inspections__date")
+    filterset = AuthorityFilterSet(request.GET or None, queryset=_authorities_with_latest().current())
+    sort = request.GET.get("sort") if request.GET.get("sort") in AUTHORITY_SORTS else "name"
+    ordering = (
+        ["short_name"]
+        if sort == "name"
+        else [F("latest_inspection_date").desc(nulls_last=True), "short_name"]
     )
-    return render(request, "authorities/list.html", {"authorities": authorities})
+    authorities = filterset.qs.order_by(*ordering)
+    return render(
+        request,
+        "authorities/list.html",
+        {
+            "filterset": filterset,
+            "authorities": authorities,
+            "sort": sort,
+            "sorts": AUTHORITY_SORTS,
+            "ignored": _ignored_messages(filterset) if filterset.is_bound else [],
+        },
+    )
+
+
+def authority_detail(request, slug):
+    authority = get_object_or_404(Authority.objects.prefetch_related("replaced_by", "replaces"), slug=slug)
+    timeline = list(authority_timeline(authority))
+    series: dict[str, list] = defaultdict(list)
+    for inspection in reversed(timeline):
+        for judgement in inspection.judgements.all():
+            if inspection.date and judgement.area in CHART_AREAS:
+                series[JudgementArea(judgement.area).label].append((inspection.date, judgement.grade))
+    neighbours = (
+        _authorities_with_latest().filter(neighbour_of=authority).order_by("short_name")
+        if authority.is_current
+        else Authority.objects.none()
+    )
+    theme_counts = (
+        Theme.objects.filter(findings__inspection__authority=authority)
+        .annotate(count=Count("findings"))
+        .order_by("-count", "name")
+    )
+    context = {
+        "authority": authority,
+        "timeline": timeline,
+        "chart": charts.grade_chart(dict(series)),
+        "chart_rows": [(inspection, list(inspection.judgements.all())) for inspection in timeline],
+        "neighbours": neighbours,
+        "theme_counts": theme_counts,
+    }
+    return render(request, "authorities/detail.html", context)
+
+
+CHART_AREAS = {
+    JudgementArea.OVERALL_EFFECTIVENESS,
+    JudgementArea.SAFEGUARDING,
+    JudgementArea.IMPACT_OF_LEADERS,
+    JudgementArea.HELP_AND_PROTECTION,
+}
+
+
+# Inspections ---------------------------------------------------------------------------------------
+
+
+def inspection_detail(request, pk):
+    inspection = get_object_or_404(inspections_with_judgements(Inspection.objects.all()), pk=pk)
+    findings = with_themes(list(inspection.findings.order_by("order")))
+    sections = []
+    for finding in findings:
+        if not sections or sections[-1]["heading"] != finding.section:
+            sections.append({"heading": finding.section, "findings": []})
+        sections[-1]["findings"].append(finding)
+    siblings = Inspection.objects.filter(authority=inspection.authority_id).exclude(pk=inspection.pk)
+    previous = siblings.filter(Q(date__lt=inspection.date) | Q(date=inspection.date, pk__lt=inspection.pk))
+    following = siblings.filter(Q(date__gt=inspection.date) | Q(date=inspection.date, pk__gt=inspection.pk))
+    context = {
+        "inspection": inspection,
+        "sections": sections,
+        "finding_count": len(findings),
+        "previous": previous.order_by("-date", "-pk").first(),
+        "next": following.order_by("date", "pk").first(),
+    }
+    return render(request, "inspections/detail.html", context)
+
+
+def inspection_source(request, pk):
+    """The original report file, always as a download: never rendered inline by the browser."""
+    inspection = get_object_or_404(Inspection, pk=pk)
+    if not inspection.source_file:
+        raise Http404("This inspection has no stored source file.")
+    try:
+        handle = inspection.source_file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The source file is missing from storage.") from None
+    is_pdf = inspection.source_filename.lower().endswith(".pdf") and inspection.page_count
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=inspection.source_filename,
+        content_type="application/pdf" if is_pdf else "text/plain; charset=utf-8",
+    )
+
+
+# Themes --------------------------------------------------------------------------------------------
+
+
+def theme_list(request):
+    themes = Theme.objects.annotate(finding_count=Count("findings")).order_by("name")
+    return render(request, "themes/list.html", {"themes": themes})
+
+
+def theme_detail(request, slug):
+    theme = get_object_or_404(Theme, slug=slug)
+    yearly = (
+        FindingTheme.objects.filter(theme=theme, finding__inspection__date__isnull=False)
+        .annotate(year=ExtractYear("finding__inspection__date"))
+        .values_list("year", "finding__kind")
+        .annotate(count=Count("pk"))
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for year, kind, count in yearly:
+        counts[year][kind] = count
+    top_authorities = (
+        Authority.objects.filter(
+            inspections__findings__themes=theme,
+            inspections__findings__kind=FindingKind.AREA_FOR_IMPROVEMENT,
+        )
+        .annotate(count=Count("inspections__findings"))
+        .order_by("-count", "short_name")[:10]
+    )
+    context = {
+        "theme": theme,
+        "chart": charts.stacked_bars(dict(counts), dict(FindingKind.choices)),
+        "table": sorted(counts.items()),
+        "kinds": FindingKind.choices,
+        "top_authorities": top_authorities,
+        "total": FindingTheme.objects.filter(theme=theme).count(),
+    }
+    return render(request, "themes/detail.html", context)

@@ -1,0 +1,216 @@
+"""The findings FilterSet, full-text search and the pages, exports and API built on them."""
+
+import csv
+import datetime
+import io
+import json
+
+import pytest
+from django.http import QueryDict
+from django.urls import reverse
+
+from inspections.filters import FindingFilterSet
+from inspections.models import Authority, Finding, FindingTheme
+from inspections.selectors import finding_facets, finding_results, with_snippets
+
+from .factories import FindingFactory, InspectionFactory, JudgementFactory, ThemeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def archive():
+    """Two authorities' inspections with graded areas, themes and a spread of finding kinds."""
+    leeds = Authority.objects.get(slug="leeds")
+    rutland = Authority.objects.get(slug="rutland")
+    supervision = ThemeFactory(slug="supervision", name="Supervision")
+    care_leavers = ThemeFactory(slug="care-leavers", name="Care leavers")
+    leeds_2022 = InspectionFactory(authority=leeds, kind="ilacs", start_date=datetime.date(2022, 3, 7),
+                                   end_date=datetime.date(2022, 3, 18))  # fmt: skip
+    JudgementFactory(inspection=leeds_2022, area="overall_effectiveness", grade="outstanding")
+    JudgementFactory(inspection=leeds_2022, area="care_leavers", grade="requires_improvement")
+    rutland_2011 = InspectionFactory(authority=rutland, kind="cra_unannounced", start_date=datetime.date(2011, 5, 10),
+                                     end_date=datetime.date(2011, 5, 11))  # fmt: skip
+    findings = {
+        "reflective": FindingFactory(
+            inspection=leeds_2022, order=1, area=None, kind="narrative",
+            text="Social workers receive regular reflective supervision from their managers.",
+        ),
+        "supervised": FindingFactory(
+            inspection=leeds_2022, order=2, area="care_leavers", kind="area_for_improvement",
+            text="Personal advisers are not supervised often enough, so care leavers' pathway plans drift.",
+        ),
+        "leavers": FindingFactory(
+            inspection=leeds_2022, order=3, area="care_leavers", kind="narrative",
+            text="Care leavers live in suitable accommodation, and most care leavers are in education or work.",
+        ),
+        "letter": FindingFactory(
+            inspection=rutland_2011, order=1, area=None, kind="meets_requirements",
+            text="Supervision is regular and recorded, and managers' decisions are clear on case files.",
+        ),
+    }  # fmt: skip
+    FindingTheme.objects.create(finding=findings["reflective"], theme=supervision, matched="supervision")
+    FindingTheme.objects.create(finding=findings["supervised"], theme=supervision, matched="supervised")
+    FindingTheme.objects.create(finding=findings["supervised"], theme=care_leavers, matched="care leavers")
+    FindingTheme.objects.create(finding=findings["leavers"], theme=care_leavers, matched="care leavers")
+    FindingTheme.objects.create(finding=findings["letter"], theme=supervision, matched="supervision")
+    return findings
+
+
+def search(query: str = "", **filters) -> list[str]:
+    data = QueryDict(mutable=True)
+    if query:
+        data["q"] = query
+    for name, values in filters.items():
+        data.setlist(name, values if isinstance(values, list) else [values])
+    filterset = FindingFilterSet(data)
+    return list(finding_results(filterset, "relevance").values_list("text", flat=True))
+
+
+def keys(archive, texts):
+    names = {finding.text: name for name, finding in archive.items()}
+    return {names[text] for text in texts}
+
+
+def test_search_matches_stemmed_words(archive):
+    assert keys(archive, search("supervise")) == {"reflective", "supervised", "letter"}
+
+
+def test_search_phrase_or_and_exclusion(archive):
+    assert keys(archive, search('"reflective supervision"')) == {"reflective"}
+    assert keys(archive, search("accommodation OR reflective")) == {"reflective", "leavers"}
+    assert keys(archive, search("supervision -managers")) == {"supervised"}
+
+
+def test_ranking_puts_the_densest_match_first(archive):
+    assert keys(archive, search("care leavers")[:1]) == {"leavers"}
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"authority": "leeds"}, {"reflective", "supervised", "leavers"}),
+        ({"authority": ["leeds", "rutland"]}, {"reflective", "supervised", "leavers", "letter"}),
+        ({"region": "east_midlands"}, {"letter"}),
+        ({"inspection_kind": "cra_unannounced"}, {"letter"}),
+        ({"date_from": "2015-01-01"}, {"reflective", "supervised", "leavers"}),
+        ({"date_to": "2011-05-10"}, {"letter"}),
+        ({"theme": "care-leavers"}, {"supervised", "leavers"}),
+        ({"theme": ["care-leavers", "supervision"]}, {"reflective", "supervised", "leavers", "letter"}),
+        ({"kind": "area_for_improvement"}, {"supervised"}),
+        ({"kind": ["meets_requirements", "area_for_improvement"]}, {"supervised", "letter"}),
+        # a finding's own area's grade, or the overall grade where it has no area
+        ({"grade": "requires_improvement"}, {"supervised", "leavers"}),
+        ({"grade": "outstanding"}, {"reflective"}),
+        ({"authority": "leeds", "theme": "supervision", "kind": "narrative"}, {"reflective"}),
+    ],
+)
+def test_each_filter_and_combinations(archive, filters, expected):
+    assert keys(archive, search(**filters)) == expected
+
+
+def test_bad_filter_values_are_ignored_and_reported(archive):
+    data = QueryDict("region=atlantis&kind=area_for_improvement&date_from=yesterday&authority=nowhere")
+    filterset = FindingFilterSet(data)
+    assert set(filterset.errors) == {"region", "date_from", "authority"}
+    assert keys(archive, finding_results(filterset, "newest").values_list("text", flat=True)) == {
+        "supervised"
+    }
+
+
+def test_facets_count_each_option_within_the_other_filters(archive):
+    facets = {
+        facet.name: facet
+        for facet in finding_facets(FindingFilterSet(QueryDict("q=supervision&kind=narrative")))
+    }
+    kinds = {option.value: (option.count, option.selected) for option in facets["kind"].options}
+    # the finding-type facet ignores its own selection: it shows what ticking another kind would add
+    assert kinds == {
+        "narrative": (1, True),
+        "area_for_improvement": (1, False),
+        "meets_requirements": (1, False),
+    }
+    authorities = {option.value: option.count for option in facets["authority"].options}
+    assert authorities == {"leeds": 1}
+    assert {option.value: option.count for option in facets["theme"].options} == {"supervision": 1}
+
+
+def test_highlighting_marks_matches_and_escapes_the_text(archive):
+    finding = archive["reflective"]
+    finding.text = "Managers <script>alert(1)</script> give reflective supervision."
+    finding.save()
+    [marked] = with_snippets([Finding.objects.get(pk=finding.pk)], "supervision")
+    assert "<mark>supervision</mark>" in marked.snippet
+    assert "<script>" not in marked.snippet and "&lt;script&gt;" in marked.snippet
+
+
+def test_search_page_shows_count_tags_and_highlights(client, archive):
+    response = client.get(reverse("finding-search"), {"q": "supervision", "authority": "leeds"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'aria-live="polite">2 findings for “supervision”' in html
+    assert "<mark>supervision</mark>" in html or "<mark>supervised</mark>" in html
+    assert "Remove filter </span>Authority: Leeds" in html
+    assert "?q=supervision" in html  # the tag removing Leeds keeps the query
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "the", "!!!", "'", '"unclosed', "a" * 500, "<script>", "-", "OR", "supervision & | ! :*", "日本語"],
+)
+def test_silly_queries_give_a_helpful_page_never_an_error(client, archive, query):
+    response = client.get(reverse("finding-search"), {"q": query, "page": "-3"})
+    assert response.status_code == 200
+    assert "<script>" not in response.content.decode().split("<main", 1)[1]
+
+
+def test_search_page_query_count_is_constant(client, archive, django_assert_max_num_queries):
+    with django_assert_max_num_queries(12):
+        client.get(reverse("finding-search"), {"q": "supervision"})
+    for order in range(10, 40):
+        FindingFactory(
+            inspection=archive["letter"].inspection, order=order, text=f"Supervision note {order}."
+        )
+    with django_assert_max_num_queries(12):
+        client.get(reverse("finding-search"), {"q": "supervision", "theme": ["supervision", "care-leavers"]})
+
+
+def test_csv_export_streams_every_row_in_fixed_columns(client, archive):
+    response = client.get(reverse("finding-csv"), {"theme": "supervision"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][:4] == ["finding_id", "authority", "authority_slug", "gss_code"]
+    assert rows[0][-2:] == ["text", "url"]
+    assert len(rows) == 1 + 3
+    leeds_row = next(row for row in rows[1:] if row[2] == "leeds" and row[9] == "Area for improvement")
+    assert leeds_row[17] == "care-leavers; supervision"
+    assert leeds_row[-1].endswith(f"/inspections/{archive['supervised'].inspection_id}/#finding-2")
+
+
+def test_json_api_uses_the_same_filters_and_paginates(client, archive):
+    response = client.get(reverse("api-findings"), {"q": "supervision", "page_size": 2})
+    body = json.loads(response.content)
+    assert body["count"] == 3 and body["pages"] == 2 and len(body["results"]) == 2
+    assert body["next"].endswith("page=2") or "page=2" in body["next"]
+    second = json.loads(client.get(body["next"]).content)
+    assert len(second["results"]) == 1 and second["previous"]
+    filtered = json.loads(client.get(reverse("api-findings"), {"kind": "meets_requirements"}).content)
+    assert [result["authority"]["slug"] for result in filtered["results"]] == ["rutland"]
+
+
+@pytest.mark.parametrize(
+    "name", ["home", "authority-list", "theme-list", "api-authorities", "api-inspections"]
+)
+def test_list_pages_load_with_few_queries(client, archive, name, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        assert client.get(reverse(name)).status_code == 200
+
+
+def test_authority_and_inspection_pages(client, archive, django_assert_max_num_queries):
+    inspection = archive["reflective"].inspection
+    with django_assert_max_num_queries(10):
+        page = client.get(reverse("authority-detail", args=["leeds"])).content.decode()
+    assert "Leeds City Council" in page and "Statistical neighbours" in page and "<svg" in page
+    with django_assert_max_num_queries(10):
+        page = client.get(reverse("inspection-detail", args=[inspection.pk])).content.decode()
+    assert 'id="finding-1"' in page and "Requires improvement to be good" in page
+    assert client.get(reverse("authority-detail", args=["atlantis"])).status_code == 404
