@@ -1,0 +1,60 @@
+"""The parser: a report file's bytes in, plain dataclasses out (no database).
+
+    report = parse_report(data, "report.pdf")
+
+Raises ReportRefused, with a reason staff can act on, for anything that is not a readable
+children's services inspection report. One module per report family does the reading.
+"""
+
+from pathlib import Path
+
+from . import ilacs, legacy, sif, visits
+from .detect import detect_kind
+from .document import Document, read_document
+from .errors import ReportRefused
+from .result import Finding, Judgement, ParsedReport, Source
+
+PARSER_VERSION = "1"
+
+FAMILIES = {
+    "cra_unannounced": legacy.parse,
+    "slac": legacy.parse,
+    "lac_2012": legacy.parse,
+    "child_protection_2012": legacy.parse,
+    "sif": sif.parse,
+    "ilacs": ilacs.parse,
+    "focused_visit": visits.parse,
+    "monitoring_visit": visits.parse,
+    "jtai": visits.parse,
+}
+
+__all__ = [
+    "PARSER_VERSION",
+    "Document",
+    "Finding",
+    "Judgement",
+    "ParsedReport",
+    "ReportRefused",
+    "Source",
+    "parse_document",
+    "parse_file",
+    "parse_report",
+]
+
+
+def parse_report(data: bytes, filename: str) -> ParsedReport:
+    """Parse a report file's bytes."""
+    return parse_document(read_document(data, filename))
+
+
+def parse_file(path: str | Path) -> ParsedReport:
+    path = Path(path)
+    return parse_report(path.read_bytes(), path.name)
+
+
+def parse_document(document: Document) -> ParsedReport:
+    kind, title = detect_kind(document.pages)
+    report = FAMILIES[kind](document, kind, title)
+    for order, finding in enumerate(report.findings, start=1):
+        finding.order = order
+    return report
