@@ -50,8 +50,12 @@ def _create_venv():
 def _install():
     _say("installing the project and its dependencies into .venv (first run, or pyproject.toml changed)")
     pip = [str(VENV_PYTHON), "-m", "pip", "--disable-pip-version-check", "--quiet"]
-    subprocess.run([*pip, "install", "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "install", "--editable", f"{ROOT}[dev]"], check=True)
+    for command in ([*pip, "install", "--upgrade", "pip"], [*pip, "install", "--editable", f"{ROOT}[dev]"]):
+        # pip and setuptools are chatty even when quiet: show their output only when something fails.
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode != 0:
+            sys.stderr.write(result.stdout + result.stderr)
+            sys.exit("Installing the project's dependencies failed (see above).")
     STAMP.write_text(_current_stamp())
 
 

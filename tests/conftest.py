@@ -1,8 +1,11 @@
+import os
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "fixtures" / "seeds"
@@ -22,3 +25,68 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """The test database holds the real authority table (reference data, loaded once per run)."""
     with django_db_blocker.unblock():
         call_command("loaddata", settings.BASE_DIR / "fixtures" / "authorities.json", verbosity=0)
+        # Transactional tests empty every table afterwards; those marked serialized_rollback (the
+        # browser tests) get the database back as it is now, authorities included, before they run.
+        if hasattr(connection, "_test_serialized_contents"):
+            connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole run, driven by Playwright (never its own download)."""
+    from playwright.sync_api import sync_playwright
+
+    from .browser import CHROMIUM, CHROMIUM_ARGS, CHROMIUM_MISSING
+
+    if not CHROMIUM.exists():
+        pytest.skip(CHROMIUM_MISSING)
+    # Playwright's synchronous API keeps an event loop in this thread, and Django refuses ORM calls
+    # wherever a loop is running; the tests' ORM calls are plain synchronous ones, so allow them.
+    with (
+        mock.patch.dict(os.environ, {"DJANGO_ALLOW_ASYNC_UNSAFE": "true"}),
+        sync_playwright() as playwright,
+    ):
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh tab on the live server. Afterwards it checks that the page asked no other host for
+    anything and that every stylesheet, script or image it loaded was found."""
+    from .browser import host_of
+
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 900}, accept_downloads=True
+    )
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    external, broken = [], []
+    tab.on("request", lambda r: host_of(r.url) != host_of(live_server.url) and external.append(r.url))
+    tab.on(
+        "response",
+        lambda r: r.status >= 400 and r.request.resource_type != "document" and broken.append(r.url),
+    )
+    yield tab
+    context.close()
+    assert not external, f"the page asked another host for {external}"
+    assert not broken, f"these resources were not found: {broken}"
+
+
+def subprocess_env() -> dict[str, str]:
+    """Environment for running manage.py in a child process against this run's test database."""
+    import os
+
+    from django.db import connection
+
+    env = {**os.environ, "ARCHIVE_NO_BOOTSTRAP": "1"}
+    name = connection.settings_dict["NAME"]
+    if os.environ.get("DATABASE_URL"):
+        from urllib.parse import urlsplit, urlunsplit
+
+        parts = urlsplit(os.environ["DATABASE_URL"])
+        env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
+    else:
+        env["EMBEDDED_DATABASE_NAME"] = name
+    return env

@@ -11,6 +11,7 @@ from functools import cached_property
 import pypdfium2 as pdfium
 
 from .errors import ReportRefused
+from .result import ParsedReport, Source
 from .text import normalise
 
 # A real report has a few thousand characters; a page of a scanned PDF has none.
@@ -185,3 +186,11 @@ def _decode_text(data: bytes) -> str:
             break
         return text
     raise ReportRefused("This file is neither a PDF nor a text file, so it cannot be read as a report.")
+
+
+def new_report(document: Document, kind: str, *, title: str, authority_name: str, **fields) -> ParsedReport:
+    """A ParsedReport for this document, with its source details and whole text filled in."""
+    source = Source(document.filename, document.sha256, document.page_count, document.format)
+    return ParsedReport(
+        source=source, kind=kind, title=title, authority_name=authority_name, text=document.text, **fields
+    )

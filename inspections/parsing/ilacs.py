@@ -16,9 +16,9 @@ from datetime import date
 from ..choices import FindingKind, Grade, JudgementArea
 from . import layout
 from .dates import parse_date, parse_date_range
-from .document import Document, Line
+from .document import Document, Line, new_report
 from .errors import ReportRefused
-from .result import Finding, Judgement, ParsedReport, Source
+from .result import Finding, Judgement, ParsedReport
 from .text import squash
 
 # Area labels as printed in the grid and the section headings.
@@ -95,12 +95,11 @@ IMPROVEMENT = FindingKind.AREA_FOR_IMPROVEMENT.value
 
 def parse(document: Document, kind: str, title: str) -> ParsedReport:
     lines = layout.remove_footnotes(layout.remove_page_furniture(document.lines))
-    report = ParsedReport(
-        source=Source(document.filename, document.sha256, document.page_count, document.format),
-        kind=kind,
+    report = new_report(
+        document,
+        kind,
         title=title,
         authority_name="",
-        text=document.text,
         published_date=_published_date(document.text),
     )
     grid_at = _grid_start(lines)

@@ -22,7 +22,7 @@ from datetime import date
 
 from ..choices import FindingKind, JudgementArea
 from .dates import parse_date, parse_date_range
-from .document import Document, Line
+from .document import Document, Line, new_report
 from .layout import (
     Numbering,
     Section,
@@ -35,7 +35,7 @@ from .layout import (
     text_width,
     tidy_heading,
 )
-from .result import Finding, Judgement, ParsedReport, Source
+from .result import Finding, Judgement, ParsedReport
 from .text import squash
 
 Area = JudgementArea
@@ -112,12 +112,11 @@ REPORTING_INSPECTOR_RE = re.compile(r"^(?:reporting|lead) inspector:?\s*(?P<name
 
 
 def parse(document: Document, kind: str, title: str) -> ParsedReport:
-    report = ParsedReport(
-        source=Source(document.filename, document.sha256, document.page_count, document.format),
-        kind=kind,
+    report = new_report(
+        document,
+        kind,
         title=title,
         authority_name="",
-        text=document.text,
     )
     lines = remove_footnotes(remove_running_heads(remove_page_furniture(document.lines)))
     if SALUTATION_RE.search(document.text[:5000]):

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 from ..choices import FindingKind, JudgementArea
 from .dates import parse_date, parse_date_range
-from .document import Document, Line
+from .document import Document, Line, new_report
 from .layout import (
     Heading,
     Numbering,
@@ -39,7 +39,7 @@ from .layout import (
     text_width,
     tidy_heading,
 )
-from .result import Judgement, ParsedReport, Source
+from .result import Judgement, ParsedReport
 from .text import squash
 
 Area = JudgementArea
@@ -143,12 +143,11 @@ def parse(document: Document, kind: str, title: str) -> ParsedReport:
     authority, printed_title = _read_title_page(front)
     if not authority and (headline := FRONT_RES[0][1].search(squash(" ".join(line.text for line in front)))):
         authority = headline["name"]  # "Children's services in Wokingham require improvement to be good"
-    report = ParsedReport(
-        source=Source(document.filename, document.sha256, document.page_count, document.format),
-        kind=kind,
+    report = new_report(
+        document,
+        kind,
         title=printed_title or title,
         authority_name=authority,
-        text=document.text,
     )
     _read_dates(front, report)
     report.lead_inspector = _lead_inspector(body)

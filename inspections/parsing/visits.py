@@ -24,7 +24,7 @@ from datetime import date
 
 from ..choices import FindingKind, JudgementArea
 from .dates import DATE_RE, parse_date, parse_date_range
-from .document import Document, Line
+from .document import Document, Line, new_report
 from .layout import (
     BULLET_RE,
     PARAGRAPH_SPACE,
@@ -33,7 +33,7 @@ from .layout import (
     remove_page_furniture,
     strip_bullet,
 )
-from .result import Finding, ParsedReport, Source
+from .result import Finding, ParsedReport
 from .text import squash
 
 # --- Page furniture ---
@@ -198,12 +198,11 @@ def parse(document: Document, kind: str, title: str) -> ParsedReport:
     lines = _without_furniture(document.lines)
     blocks = _blocks(lines)
     title_at = _title_block(blocks)
-    report = ParsedReport(
-        source=Source(document.filename, document.sha256, document.page_count, document.format),
-        kind=kind,
+    report = new_report(
+        document,
+        kind,
         title=_tidy_title(blocks[title_at].text) if title_at is not None else squash(title),
         authority_name="",
-        text=document.text,
     )
     header = _header_lines(lines, blocks[title_at] if title_at is not None else None)
     report.letter_date = _letter_date(header)
