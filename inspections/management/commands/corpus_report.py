@@ -83,7 +83,9 @@ class Command(BaseCommand):
                 kind.highest_numbers += max(numbers)
                 if sorted(numbers) != list(range(1, max(numbers) + 1)):
                     kind.paragraph_mismatches.append(path.name)
-                    problems.append(f"{path.name}: {len(numbers)} numbered paragraphs, highest {max(numbers)}")
+                    problems.append(
+                        f"{path.name}: {len(numbers)} numbered paragraphs, highest {max(numbers)}"
+                    )
 
         self._print(figures, refused, len(files), parse_seconds)
         if details and problems:
@@ -93,7 +95,9 @@ class Command(BaseCommand):
 
     def _print(self, figures, refused, total, parse_seconds):
         write = self.stdout.write
-        header = f"{'kind':<22}{'reports':>8}{'matched':>8}{'dated':>7}{'inspector':>10}{'graded':>7}{'areas':>6}"
+        header = (
+            f"{'kind':<22}{'reports':>8}{'matched':>8}{'dated':>7}{'inspector':>10}{'graded':>7}{'areas':>6}"
+        )
         write(header + "".join(f"{kind.value[:10]:>11}" for kind in FindingKind) + f"{'themed':>8}")
         for name, kind in sorted(figures.items()):
             total_findings = sum(kind.findings.values())
