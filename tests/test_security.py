@@ -1,0 +1,70 @@
+"""Security settings and headers: deploy checks, CSP, and files never served as something to run."""
+
+import os
+import secrets
+import subprocess
+import sys
+
+import pytest
+from django.urls import reverse
+
+from inspections.services import report_ingest
+
+from .conftest import ROOT, SEEDS
+
+PRODUCTION = {
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": secrets.token_urlsafe(60),
+    "ALLOWED_HOSTS": "archive.example.org",
+    "ARCHIVE_NO_BOOTSTRAP": "1",
+}
+
+
+def manage(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_deploy_checks_are_clean_in_production():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_turns_on_hsts_secure_cookies_and_https():
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.DEBUG, s.SECURE_HSTS_SECONDS >= 31536000, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
+        "s.SECURE_SSL_REDIRECT)"
+    )
+    result = manage("shell", "--no-imports", "-c", code, env=PRODUCTION)
+    assert result.stdout.split() == ["False", "True", "True", "True", "True"], result.stderr
+
+
+@pytest.mark.django_db
+def test_every_page_sends_the_security_headers(client):
+    response = client.get(reverse("home"))
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp and "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    assert "unsafe-inline" not in csp
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.django_db
+def test_a_stored_report_is_only_ever_downloaded_never_rendered(client):
+    data = (SEEDS / "rutland-2011-contact-referral-assessment.txt").read_text()
+    data += "\n<script>alert('stored')</script>\n"
+    inspection = report_ingest(data=data.encode(), filename="report.html")
+    response = client.get(reverse("inspection-source", args=[inspection.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
