@@ -95,10 +95,18 @@ class FindingFilterSet(django_filters.FilterSet):
 
 
 class AuthorityFilterSet(django_filters.FilterSet):
-    region = django_filters.MultipleChoiceFilter(choices=Region.choices, label="Region")
-    type = django_filters.MultipleChoiceFilter(choices=AuthorityType.choices, label="Type of council")
+    # Checkboxes: the authorities page renders each choice as its own labelled control.
+    region = django_filters.MultipleChoiceFilter(
+        choices=Region.choices, label="Region", widget=forms.CheckboxSelectMultiple
+    )
+    type = django_filters.MultipleChoiceFilter(
+        choices=AuthorityType.choices, label="Type of council", widget=forms.CheckboxSelectMultiple
+    )
     overall_grade = django_filters.MultipleChoiceFilter(
-        method="filter_overall_grade", choices=Grade.choices, label="Latest overall grade"
+        method="filter_overall_grade",
+        choices=Grade.choices,
+        label="Latest overall grade",
+        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:

@@ -205,19 +205,50 @@ class Judgement(models.Model):
         return f"{self.get_area_display()}: {self.get_grade_display()}"
 
 
+class ThemeManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
 class Theme(models.Model):
+    """A practice theme (THEMES.md) and the rules that tag findings with it.
+
+    The rules are plain phrases, one per line, matched with English stemming against a finding's
+    text (inspections.themes does the matching in SQL); exclusions are longer phrases inside which
+    a match does not count. Staff edit them in the admin, then re-tag the archive.
+    """
+
     slug = models.SlugField(
         max_length=40, unique=True, help_text="Fixed identifier used in filters and exports."
     )
-    name = models.CharField(max_length=120, help_text="Name shown to users.")
+    name = models.CharField(max_length=120, unique=True, help_text="Name shown to users.")
     description = models.TextField(help_text="What the theme covers, in plain words.")
-    rules = models.TextField(
+    phrases = models.TextField(
         blank=True,
-        help_text="How findings are matched to this theme (see the themes guide); edited by staff.",
+        help_text="Words and phrases that tag a finding with this theme, one per line. Each word also "
+        "matches its other forms ('assessment' matches 'assessed' and 'assessing'); the words of a "
+        "phrase must appear together and in that order. Very common words ('of', 'the', 'out') are "
+        "ignored, so a phrase needs at least one other word.",
     )
+    exclusions = models.TextField(
+        blank=True,
+        help_text="Longer phrases, one per line, inside which a match does not count: e.g. "
+        "'supervised contact' stops the 'supervised' in it from tagging a finding with Supervision. "
+        "Each must contain one of the phrases.",
+    )
+
+    objects = ThemeManager()
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(slug__regex=r"^[a-z0-9]+(-[a-z0-9]+)*$"), name="theme_slug_format"
+            ),
+            models.CheckConstraint(
+                condition=Q(exclusions="") | ~Q(phrases=""), name="theme_exclusions_need_phrases"
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -227,6 +258,38 @@ class Theme(models.Model):
 
     def natural_key(self):
         return (self.slug,)
+
+    @property
+    def phrase_list(self) -> list[str]:
+        return rule_lines(self.phrases)
+
+    @property
+    def exclusion_list(self) -> list[str]:
+        return rule_lines(self.exclusions)
+
+    @property
+    def rules_in_words(self) -> str:
+        """The rules as a sentence for the theme's page."""
+        if not self.phrase_list:
+            return f"No rules yet: no finding is tagged {self.name}."
+        text = (
+            f"A finding is tagged {self.name} when its text mentions any of: "
+            f"{_quoted(self.phrase_list)}. Each word also counts in its other forms "
+            "(“assessment” also matches “assessed” and “assessing”)."
+        )
+        if self.exclusion_list:
+            text += f" A mention inside {_quoted(self.exclusion_list)} does not count."
+        return text
+
+
+def rule_lines(text: str) -> list[str]:
+    """The non-blank lines of a theme's phrases or exclusions, trimmed."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def _quoted(items: list[str]) -> str:
+    quoted = [f"“{item}”" for item in items]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
 class Finding(models.Model):
@@ -287,10 +350,15 @@ class Finding(models.Model):
 
 
 class FindingTheme(models.Model):
+    """A finding's theme, as the theme's rules found it (inspections.themes writes these rows)."""
+
     finding = models.ForeignKey(Finding, on_delete=models.CASCADE, help_text="The finding tagged.")
     theme = models.ForeignKey(Theme, on_delete=models.CASCADE, help_text="The theme it was tagged with.")
     matched = models.CharField(
-        max_length=300, blank=True, help_text="The words in the finding that matched the theme's rules."
+        max_length=300,
+        blank=True,
+        help_text="The theme's phrases that matched the finding's text, in the order they first occur "
+        "(comma-separated): why the finding carries the theme.",
     )
 
     class Meta:

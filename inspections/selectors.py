@@ -4,7 +4,8 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchHeadline, SearchRank
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value, When
-from django.db.models.functions import Replace
+from django.db.models.functions import Length, Replace
+from django.db.models.lookups import LessThanOrEqual
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -20,6 +21,8 @@ SORTS = {
 # Private-use characters mark the matches inside ts_headline's output, so the text can be escaped
 # first and the marks turned into <mark> tags after: the finding's own text is never trusted as HTML.
 MATCH_START, MATCH_END = "\ue000", "\ue001"
+# Findings up to this long are shown whole in search results, longer ones as matching fragments.
+WHOLE_SNIPPET_MAX_CHARS = 500
 # ts_headline drops anything that looks like an HTML tag; angle brackets are swapped for these
 # before it runs and swapped back (escaped) after, so a finding's text is shown exactly as written.
 LESS_THAN, GREATER_THAN = "\ue002", "\ue003"
@@ -57,16 +60,21 @@ def with_snippets(findings: list[Finding], query_text: str) -> list[Finding]:
     if not findings:
         return findings
     if query_text:
-        headline = SearchHeadline(
-            Replace(Replace("text", Value("<"), Value(LESS_THAN)), Value(">"), Value(GREATER_THAN)),
+        text = Replace(Replace("text", Value("<"), Value(LESS_THAN)), Value(">"), Value(GREATER_THAN))
+        marks = {"config": "english", "start_sel": MATCH_START, "stop_sel": MATCH_END}
+        fragments = SearchHeadline(
+            text,
             search_query(query_text),
-            config="english",
-            start_sel=MATCH_START,
-            stop_sel=MATCH_END,
             max_words=60,
             min_words=30,
             max_fragments=3,
             fragment_delimiter=" … ",
+            **marks,
+        )
+        # Fragments drop a short finding's first stop word and final full stop: show it whole.
+        whole = SearchHeadline(text, search_query(query_text), highlight_all=True, **marks)
+        headline = Case(
+            When(LessThanOrEqual(Length("text"), WHOLE_SNIPPET_MAX_CHARS), then=whole), default=fragments
         )
         headlines = dict(
             Finding.objects.filter(pk__in=[finding.pk for finding in findings])

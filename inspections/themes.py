@@ -1,65 +1,412 @@
 """Tagging findings with practice themes, in set-based SQL.
 
-Each theme's rules are a websearch-style query (phrases in quotes, OR, -exclusions) that PostgreSQL
-matches against the finding's indexed text, with English stemming. Tagging a batch of findings, or
-the whole archive, is one INSERT ... SELECT, never a loop over rows.
+A theme's rules (Theme.phrases) are plain phrases, one per line. PostgreSQL reads each one into its
+stemmed words and their relative positions (to_tsvector('english', phrase)), and a finding matches
+a phrase where its text (weight A of Finding.search_vector; the section heading does not count) has
+those words at those positions: what phraseto_tsquery matches, except that a very common word the
+phrase skips cannot stand for another word ("child's plan" does not match "child protection plan").
+Working with positions rather than a bare `@@` lets an exclusion ("supervised contact") cancel just
+the matches inside it, and records which phrases matched (FindingTheme.matched), so a reader can see
+why a finding carries a theme. The full-text (GIN) index narrows the findings that can hold a phrase
+of several words.
+
+Tagging a batch of findings, or re-tagging the whole archive, is one SQL statement over all rows,
+never a loop over them.
 """
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from .models import Finding, FindingTheme
+from .models import rule_lines
 
-TAG_SQL = """
-INSERT INTO inspections_findingtheme (finding_id, theme_id, matched)
-SELECT finding.id, theme.id, ''
-FROM inspections_finding AS finding
-JOIN inspections_theme AS theme
-  ON theme.rules <> '' AND finding.search_vector @@ websearch_to_tsquery('english', theme.rules)
-WHERE finding.id = ANY(%s)
-ON CONFLICT DO NOTHING
+# Every rule line of every theme in scope: (theme_id, role, phrase).
+THEME_RULES = """
+SELECT DISTINCT theme.id AS theme_id, line.role, btrim(line.phrase) AS phrase
+FROM inspections_theme AS theme
+CROSS JOIN LATERAL (
+    SELECT 'phrase' AS role, phrase FROM regexp_split_to_table(theme.phrases, '\\s*\\n\\s*') AS phrase
+    UNION ALL
+    SELECT 'exclusion', phrase FROM regexp_split_to_table(theme.exclusions, '\\s*\\n\\s*') AS phrase
+) AS line
+WHERE btrim(line.phrase) <> '' AND (%(themes)s::bigint[] IS NULL OR theme.id = ANY(%(themes)s))
 """
+
+# Rules given as parameters (an unsaved theme in the admin form): theme_id 0.
+GIVEN_RULES = """
+SELECT 0::bigint AS theme_id, line.role, line.phrase
+FROM unnest(%(roles)s::text[], %(phrases)s::text[]) AS line(role, phrase)
+"""
+
+STORED_FINDINGS = """
+SELECT finding.id, finding.search_vector AS vector
+FROM inspections_finding AS finding
+WHERE %(findings)s::bigint[] IS NULL OR finding.id = ANY(%(findings)s)
+"""
+
+# Unsaved texts, indexed as Finding.search_vector indexes a finding's text; id = position in the list.
+GIVEN_TEXTS = """
+SELECT item.position AS id, setweight(to_tsvector('english', item.text), 'A') AS vector
+FROM unnest(%(texts)s::text[]) WITH ORDINALITY AS item(text, position)
+"""
+
+# The (finding, theme, matched phrases) tags the rules give: the shared core of every query below.
+MATCHES = """
+rule AS (
+    SELECT row_number() OVER () AS line_id, given.* FROM ({rules}) AS given
+),
+finding AS {materialized} ({findings}),
+rule_word AS (
+    -- each word of each rule line, at its offset from the line's first word
+    SELECT rule.line_id, word.lexeme,
+           place.position - min(place.position) OVER line AS word_offset,
+           count(*) OVER line AS size
+    FROM rule
+    CROSS JOIN LATERAL unnest(to_tsvector('english', rule.phrase)) AS word
+    CROSS JOIN LATERAL unnest(word.positions) AS place(position)
+    WINDOW line AS (PARTITION BY rule.line_id)
+),
+line AS (
+    SELECT rule.line_id, rule.theme_id, rule.role, rule.phrase,
+           phraseto_tsquery('english', rule.phrase) AS query, count(*) AS size,
+           max(rule_word.word_offset) AS span, array_agg(rule_word.word_offset) AS offsets
+    FROM rule JOIN rule_word USING (line_id)
+    GROUP BY 1, 2, 3, 4
+),
+token AS (
+    -- the words of the findings' text that some rule uses, with their positions
+    SELECT finding.id AS finding_id, word.lexeme, place.position
+    FROM finding
+    CROSS JOIN LATERAL unnest(finding.vector) AS word
+    CROSS JOIN LATERAL unnest(word.positions, word.weights) AS place(position, weight)
+    WHERE place.weight = 'A' AND word.lexeme IN (SELECT lexeme FROM rule_word)
+),
+candidate AS (
+    -- the findings that hold a line of several words somewhere: the full-text index finds them
+    SELECT finding.id AS finding_id, line.line_id
+    FROM line JOIN finding ON finding.vector @@ line.query
+    WHERE line.size > 1
+),
+hit AS (
+    -- each place a line occurs in a finding's text: all its words at their offsets from `start`
+    SELECT token.finding_id, rule_word.line_id, token.position AS start
+    FROM token JOIN rule_word USING (lexeme)
+    WHERE rule_word.size = 1
+    UNION ALL
+    SELECT token.finding_id, rule_word.line_id, token.position - rule_word.word_offset
+    FROM candidate
+    JOIN rule_word USING (line_id)
+    JOIN token ON token.finding_id = candidate.finding_id AND token.lexeme = rule_word.lexeme
+    GROUP BY 1, 2, 3
+    HAVING count(*) = min(rule_word.size)
+),
+whole_hit AS (
+    -- the places a line skips (its very common words) hold no indexed word in the finding either:
+    -- "child's plan" matches "child's plan" but not "child protection plan"
+    SELECT hit.finding_id, hit.start, line.theme_id, line.role, line.phrase, line.span
+    FROM hit JOIN line USING (line_id)
+    WHERE line.span + 1 = line.size OR NOT EXISTS (
+        SELECT FROM finding
+        CROSS JOIN LATERAL unnest(finding.vector) AS word
+        CROSS JOIN LATERAL unnest(word.positions) AS place(position)
+        WHERE finding.id = hit.finding_id
+          AND place.position BETWEEN hit.start AND hit.start + line.span
+          AND place.position - hit.start <> ALL (line.offsets)
+    )
+),
+phrase_hit AS (
+    -- the phrases' occurrences that no exclusion of the same theme covers
+    SELECT hit.finding_id, hit.theme_id, hit.phrase, min(hit.start) AS first
+    FROM whole_hit AS hit
+    WHERE hit.role = 'phrase' AND NOT EXISTS (
+        SELECT FROM whole_hit AS exclusion
+        WHERE exclusion.role = 'exclusion'
+          AND exclusion.finding_id = hit.finding_id AND exclusion.theme_id = hit.theme_id
+          AND exclusion.start <= hit.start AND hit.start + hit.span <= exclusion.start + exclusion.span
+    )
+    GROUP BY 1, 2, 3
+),
+tag AS (
+    SELECT finding_id, theme_id, left(string_agg(phrase, ', ' ORDER BY first, phrase), 300) AS matched
+    FROM phrase_hit
+    GROUP BY 1, 2
+)"""
+
+WRITE_TAGS = (
+    "WITH"
+    + MATCHES.format(rules=THEME_RULES, findings=STORED_FINDINGS, materialized="NOT MATERIALIZED")
+    + """,
+removed AS (
+    DELETE FROM inspections_findingtheme AS old
+    WHERE (%(findings)s::bigint[] IS NULL OR old.finding_id = ANY(%(findings)s))
+      AND (%(themes)s::bigint[] IS NULL OR old.theme_id = ANY(%(themes)s))
+      AND NOT EXISTS (SELECT FROM tag WHERE tag.finding_id = old.finding_id AND tag.theme_id = old.theme_id)
+    RETURNING 1
+),
+changed AS (
+    UPDATE inspections_findingtheme AS old SET matched = tag.matched
+    FROM tag
+    WHERE old.finding_id = tag.finding_id AND old.theme_id = tag.theme_id AND old.matched <> tag.matched
+    RETURNING 1
+),
+added AS (
+    INSERT INTO inspections_findingtheme (finding_id, theme_id, matched)
+    SELECT finding_id, theme_id, matched FROM tag
+    WHERE NOT EXISTS (
+        SELECT FROM inspections_findingtheme AS old
+        WHERE old.finding_id = tag.finding_id AND old.theme_id = tag.theme_id
+    )
+    ON CONFLICT (finding_id, theme_id) DO NOTHING
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM removed), (SELECT count(*) FROM changed)
+"""
+)
+
+TEXT_TAGS = (
+    "WITH"
+    + MATCHES.format(rules=THEME_RULES, findings=GIVEN_TEXTS, materialized="MATERIALIZED")
+    + """
+SELECT tag.finding_id, theme.slug, tag.matched
+FROM tag JOIN inspections_theme AS theme ON theme.id = tag.theme_id
+ORDER BY tag.finding_id, theme.slug
+"""
+)
+
+# Which phrases each exclusion contains (the exclusions play the part of findings).
+EXCLUSION_COVERS = (
+    "WITH"
+    + MATCHES.format(rules=GIVEN_RULES, findings=GIVEN_TEXTS, materialized="MATERIALIZED")
+    + """
+SELECT finding_id FROM tag
+"""
+)
+
+LINE_WORDS = """
+SELECT line.phrase,
+       coalesce(array_agg(word.lexeme ORDER BY place.position) FILTER (WHERE word.lexeme IS NOT NULL), '{}'),
+       coalesce(array_agg(place.position ORDER BY place.position) FILTER (WHERE word.lexeme IS NOT NULL), '{}')
+FROM unnest(%(phrases)s::text[]) WITH ORDINALITY AS line(phrase, n)
+LEFT JOIN LATERAL unnest(to_tsvector('english', line.phrase)) AS word ON true
+LEFT JOIN LATERAL unnest(word.positions) AS place(position) ON true
+GROUP BY line.phrase, line.n
+ORDER BY line.n
+"""
+
+
+@dataclass(frozen=True)
+class TagCounts:
+    """What a (re)tagging changed: tags added, tags removed, tags whose matched words changed."""
+
+    added: int = 0
+    removed: int = 0
+    changed: int = 0
+
+    def __str__(self):
+        return f"{self.added} tags added, {self.removed} removed, {self.changed} with new matched words"
+
+
+def _ids(rows) -> list[int] | None:
+    if rows is None:
+        return None
+    if hasattr(rows, "values_list"):
+        return list(rows.values_list("pk", flat=True))
+    return [row.pk for row in rows]
 
 
 @transaction.atomic
-def tag_findings(findings) -> int:
-    """(Re)tag the given findings (a queryset or iterable of Finding) with every theme; return tags written."""
-    ids = (
-        list(findings.values_list("pk", flat=True))
-        if hasattr(findings, "values_list")
-        else [f.pk for f in findings]
-    )
-    if not ids:
-        return 0
-    FindingTheme.objects.filter(finding_id__in=ids).delete()
+def tag_findings(findings=None, *, themes=None) -> TagCounts:
+    """Bring the tags of the given findings (a queryset or list; None: every finding) with the given
+    themes (None: every theme) in line with the themes' rules, in one statement. Tags the rules no
+    longer give are removed; the rest are kept, so only affected rows change."""
+    finding_ids, theme_ids = _ids(findings), _ids(themes)
+    if finding_ids == [] or theme_ids == []:
+        return TagCounts()
     with connection.cursor() as cursor:
-        cursor.execute(TAG_SQL, [ids])
-        return cursor.rowcount
+        cursor.execute(WRITE_TAGS, {"findings": finding_ids, "themes": theme_ids})
+        added, removed, changed = cursor.fetchone()
+    return TagCounts(added=added, removed=removed, changed=changed)
 
 
-def retag_all() -> int:
-    return tag_findings(Finding.objects.all())
-
-
-THEMES_FOR_TEXTS_SQL = """
-SELECT item.position, theme.slug
-FROM unnest(%s::text[], %s::text[]) WITH ORDINALITY AS item(text, section, position)
-JOIN inspections_theme AS theme
-  ON theme.rules <> ''
- AND (setweight(to_tsvector('english', item.text), 'A') || setweight(to_tsvector('english', item.section), 'C'))
-     @@ websearch_to_tsquery('english', theme.rules)
-ORDER BY item.position, theme.slug
-"""
+def retag_archive(*, themes=None) -> TagCounts:
+    """Re-tag every finding in the archive with the given themes (None: all of them)."""
+    return tag_findings(None, themes=themes)
 
 
 def themes_for_texts(findings) -> list[list[str]]:
-    """The theme slugs each unsaved finding (with .text and .section) would get, computed by the
+    """The theme slugs each unsaved finding (anything with .text) would get, computed by the
     database exactly as tagging does, without writing anything."""
-    findings = list(findings)
-    result: list[list[str]] = [[] for _ in findings]
-    if not findings:
+    return [sorted(tags) for tags in matches_for_texts([finding.text for finding in findings])]
+
+
+def matches_for_texts(texts: Sequence[str]) -> list[dict[str, str]]:
+    """For each text: {theme slug: the phrases that matched}, as tagging would store them."""
+    result: list[dict[str, str]] = [{} for _ in texts]
+    if not texts:
         return result
     with connection.cursor() as cursor:
-        cursor.execute(THEMES_FOR_TEXTS_SQL, [[f.text for f in findings], [f.section for f in findings]])
-        for position, slug in cursor.fetchall():
-            result[position - 1].append(slug)
+        cursor.execute(TEXT_TAGS, {"texts": list(texts), "themes": None})
+        for position, slug, matched in cursor.fetchall():
+            result[position - 1][slug] = matched
     return result
+
+
+def rule_problems(phrases: str, exclusions: str) -> dict[str, list[str]]:
+    """What is wrong with a theme's rules, in words staff can act on, by field ("phrases",
+    "exclusions"); {} when they are sound.
+
+    PostgreSQL reads every line as tagging will, so the checks see the same stems and ignored words.
+    """
+    lines = {"phrases": rule_lines(phrases), "exclusions": rule_lines(exclusions)}
+    problems: dict[str, list[str]] = {}
+
+    def problem(field: str, message: str) -> None:
+        problems.setdefault(field, []).append(message)
+
+    for field, field_lines in lines.items():
+        for line in field_lines:
+            if line.startswith("-") or '"' in line or {"OR", "AND"} & set(line.split()):
+                problem(
+                    field,
+                    f"“{line}”: write one plain phrase per line, without quotes, OR, AND or minus signs "
+                    "(a phrase that should not count goes under Exclusions).",
+                )
+    if problems:
+        return problems
+
+    with connection.cursor() as cursor:
+        cursor.execute(LINE_WORDS, {"phrases": lines["phrases"] + lines["exclusions"]})
+        read = {
+            line: (tuple(stems), tuple(position - positions[0] for position in positions))
+            for line, stems, positions in cursor.fetchall()
+        }
+    seen: dict[tuple, str] = {}
+    for field, field_lines in lines.items():
+        for line in field_lines:
+            stems = read[line][0]
+            if not stems:
+                problem(
+                    field,
+                    f"“{line}” has no words that can be searched for: very common words such as 'the', "
+                    "'of' and 'out' are not indexed.",
+                )
+            elif len(stems) == 1 and len(line.split()) > 1 and "-" not in line:
+                problem(
+                    field,
+                    f"“{line}” would match every mention of “{stems[0]}”, because its other words are too "
+                    "common to be indexed: add a word that gives it context (e.g. 'out of hours service').",
+                )
+            elif read[line] in seen:
+                problem(
+                    field,
+                    f"“{line}” matches exactly what “{seen[read[line]]}” matches (both are read as "
+                    f"“{' '.join(stems)}”): keep one of them.",
+                )
+            else:
+                seen[read[line]] = line
+
+    if lines["exclusions"] and not problems:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                EXCLUSION_COVERS,
+                {
+                    "roles": ["phrase"] * len(lines["phrases"]),
+                    "phrases": lines["phrases"],
+                    "texts": lines["exclusions"],
+                },
+            )
+            covering = {position for (position,) in cursor.fetchall()}
+        for position, line in enumerate(lines["exclusions"], start=1):
+            if position not in covering:
+                problem(
+                    "exclusions",
+                    f"The exclusion “{line}” contains none of the phrases, so it would never change "
+                    "anything: an exclusion is a longer phrase around one of them (e.g. 'supervised "
+                    "contact' around 'supervised').",
+                )
+    return problems
+
+
+@dataclass(frozen=True)
+class ThemeScore:
+    slug: str
+    true_positives: int
+    false_positives: int
+    false_negatives: int
+
+    @property
+    def support(self) -> int:
+        return self.true_positives + self.false_negatives
+
+    @property
+    def precision(self) -> float:
+        return _ratio(self.true_positives, self.true_positives + self.false_positives)
+
+    @property
+    def recall(self) -> float:
+        return _ratio(self.true_positives, self.true_positives + self.false_negatives)
+
+    @property
+    def f1(self) -> float:
+        return _f1(self.precision, self.recall)
+
+
+@dataclass(frozen=True)
+class Scores:
+    themes: list[ThemeScore]
+
+    @property
+    def micro(self) -> ThemeScore:
+        return ThemeScore(
+            "micro",
+            sum(score.true_positives for score in self.themes),
+            sum(score.false_positives for score in self.themes),
+            sum(score.false_negatives for score in self.themes),
+        )
+
+    @property
+    def macro_precision(self) -> float:
+        return _mean([score.precision for score in self.themes])
+
+    @property
+    def macro_recall(self) -> float:
+        return _mean([score.recall for score in self.themes])
+
+    @property
+    def macro_f1(self) -> float:
+        return _mean([score.f1 for score in self.themes])
+
+
+def score_tagging(
+    gold: Sequence[Iterable[str]], predicted: Sequence[Iterable[str]], slugs: Iterable[str]
+) -> Scores:
+    """Precision, recall and F1 of a tagging against labelled themes, per theme and overall.
+
+    A theme with nothing labelled and nothing predicted scores 1 (nothing to find, nothing wrong)."""
+    if len(gold) != len(predicted):
+        raise ValueError("gold and predicted must describe the same findings")
+    pairs = [(set(labels), set(guesses)) for labels, guesses in zip(gold, predicted, strict=True)]
+    return Scores(
+        [
+            ThemeScore(
+                slug,
+                sum(slug in labels and slug in guesses for labels, guesses in pairs),
+                sum(slug not in labels and slug in guesses for labels, guesses in pairs),
+                sum(slug in labels and slug not in guesses for labels, guesses in pairs),
+            )
+            for slug in slugs
+        ]
+    )
+
+
+def _ratio(part: int, whole: int) -> float:
+    return part / whole if whole else 1.0
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0

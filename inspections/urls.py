@@ -13,6 +13,7 @@ urlpatterns = [
     path("inspections/<int:pk>/source", views.inspection_source, name="inspection-source"),
     path("themes/", views.theme_list, name="theme-list"),
     path("themes/<slug:slug>/", views.theme_detail, name="theme-detail"),
+    path("api/openapi.json", views.api_openapi, name="api-openapi"),
     path("api/findings", views.api_findings, name="api-findings"),
     path("api/authorities", views.api_authorities, name="api-authorities"),
     path("api/inspections", views.api_inspections, name="api-inspections"),

@@ -10,11 +10,14 @@ from django.http import FileResponse, Http404, JsonResponse, StreamingHttpRespon
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
 
 from . import charts
 from .choices import FindingKind, InspectionKind, JudgementArea, Region
 from .filters import AuthorityFilterSet, FindingFilterSet, InspectionFilterSet
 from .models import Authority, Finding, FindingTheme, Inspection, Theme
+from .openapi import API_MAX_PAGE_SIZE, API_PAGE_SIZE, api_document
 from .selectors import (
     SORTS,
     authority_timeline,
@@ -25,9 +28,9 @@ from .selectors import (
     with_snippets,
     with_themes,
 )
+from .templatetags.archive import quoted
 
 PAGE_SIZE = 20
-API_PAGE_SIZE = 50
 
 
 def home(request):
@@ -74,7 +77,7 @@ def _selected_tags(request, filterset: FindingFilterSet, facets) -> list[dict]:
             tags.append(
                 {
                     "filter": filterset.filters[name].label,
-                    "label": f"“{value}”" if name == "q" else label,
+                    "label": quoted(value) if name == "q" else label,
                     "remove_url": f"{request.path}?{urlencode(remaining)}",
                 }
             )
@@ -193,11 +196,14 @@ def findings_csv(request):
 
 
 # JSON API ------------------------------------------------------------------------------------------
+# Read-only: GET and HEAD, and 405 for any other method, as the OpenAPI document (openapi.py) says.
+# Nothing here reads a session or changes anything, so CSRF does not apply: without the exemption
+# another method would get CSRF's 403 rather than 405.
 
 
 def _api_page(request, queryset, serialise):
     try:
-        size = min(max(int(request.GET.get("page_size", API_PAGE_SIZE)), 1), 500)
+        size = min(max(int(request.GET.get("page_size", API_PAGE_SIZE)), 1), API_MAX_PAGE_SIZE)
     except ValueError:
         size = API_PAGE_SIZE
     paginator = Paginator(queryset, size)
@@ -221,6 +227,14 @@ def _api_page(request, queryset, serialise):
     )
 
 
+@csrf_exempt
+@require_safe
+def api_openapi(request):
+    return JsonResponse(api_document(), json_dumps_params={"ensure_ascii": False})
+
+
+@csrf_exempt
+@require_safe
 def api_findings(request):
     filterset = FindingFilterSet(request.GET or None)
     sort = _sort_of(request, bool(filterset.search_text if filterset.is_bound else ""))
@@ -266,11 +280,15 @@ def _authority_json(authority):
     }
 
 
+@csrf_exempt
+@require_safe
 def api_authorities(request):
     authorities = AuthorityFilterSet(request.GET or None, queryset=_authorities_with_latest()).qs
     return _api_page(request, authorities.order_by("short_name"), _authority_json)
 
 
+@csrf_exempt
+@require_safe
 def api_inspections(request):
     inspections = inspections_with_judgements(
         InspectionFilterSet(request.GET or None).qs.order_by("-date", "-pk")

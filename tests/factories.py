@@ -69,4 +69,4 @@ class ThemeFactory(factory.django.DjangoModelFactory):
     slug = factory.Sequence(lambda n: f"theme-{n}")
     name = factory.Sequence(lambda n: f"Theme {n}")
     description = "A practice theme."
-    rules = ""
+    phrases = ""

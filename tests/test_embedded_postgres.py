@@ -1,6 +1,5 @@
 """The project's own PostgreSQL: started on first use, shared by processes, overridden by DATABASE_URL."""
 
-import os
 import subprocess
 import sys
 
@@ -10,14 +9,14 @@ from django.db import connection
 
 from inspections.embedded_postgres import running_server
 
-from .conftest import ROOT
+from .conftest import ROOT, child_environment
 
 EMBEDDED = settings.DATABASES["default"]["ENGINE"] == "inspections.embedded_postgres"
 needs_embedded = pytest.mark.skipif(not EMBEDDED, reason="DATABASE_URL is set: the tests use that server")
 
 
 def manage(*args, env=None):
-    environment = {**os.environ, "ARCHIVE_NO_BOOTSTRAP": "1", **(env or {})}
+    environment = child_environment(**(env or {}))
     if env and env.get("DATABASE_URL") is None:
         environment.pop("DATABASE_URL", None)
     return subprocess.run(

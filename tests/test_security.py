@@ -1,6 +1,5 @@
 """Security settings and headers: deploy checks, CSP, and files never served as something to run."""
 
-import os
 import secrets
 import subprocess
 import sys
@@ -10,7 +9,7 @@ from django.urls import reverse
 
 from inspections.services import report_ingest
 
-from .conftest import ROOT, SEEDS
+from .conftest import ROOT, SEEDS, child_environment
 
 PRODUCTION = {
     "DJANGO_ENV": "production",
@@ -24,7 +23,7 @@ def manage(*args, env):
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
-        env={**os.environ, **env},
+        env=child_environment(**env),
         capture_output=True,
         text=True,
         timeout=60,

@@ -1,15 +1,16 @@
 """Settings come from the environment, with safe local defaults and a strict production mode."""
 
-import os
 import subprocess
 import sys
 
-from .conftest import ROOT
+from .conftest import ROOT, child_environment
 
 
 def check(**env):
-    environment = {key: value for key, value in os.environ.items() if key not in ("SECRET_KEY", "DJANGO_ENV")}
-    environment.update(ARCHIVE_NO_BOOTSTRAP="1", **env)
+    environment = child_environment(**env)
+    for name in ("SECRET_KEY", "DJANGO_ENV"):
+        if name not in env:
+            environment.pop(name, None)
     return subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import ilacs, legacy, sif, visits
 from .detect import detect_kind
-from .document import Document, read_document
+from .document import Document, read_document, read_report_file
 from .errors import ReportRefused
 from .result import Finding, Judgement, ParsedReport, Source
 
@@ -39,6 +39,7 @@ __all__ = [
     "parse_document",
     "parse_file",
     "parse_report",
+    "read_report_file",
 ]
 
 
@@ -49,7 +50,7 @@ def parse_report(data: bytes, filename: str) -> ParsedReport:
 
 def parse_file(path: str | Path) -> ParsedReport:
     path = Path(path)
-    return parse_report(path.read_bytes(), path.name)
+    return parse_report(read_report_file(path), path.name)
 
 
 def parse_document(document: Document) -> ParsedReport:

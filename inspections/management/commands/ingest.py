@@ -8,7 +8,7 @@ from tqdm import tqdm
 
 from inspections.authority_names import AuthorityMatcher
 from inspections.models import Authority, Inspection
-from inspections.parsing import ReportRefused
+from inspections.parsing import ReportRefused, read_report_file
 from inspections.services import AlreadyIngested, inspection_reparse, report_ingest
 
 REPORT_SUFFIXES = {".pdf", ".txt", ".md"}
@@ -92,9 +92,11 @@ class Command(BaseCommand):
 
     def _ingest_one(self, path: Path, reparse: bool, matcher: AuthorityMatcher) -> tuple[str, object]:
         try:
-            data = path.read_bytes()
+            data = read_report_file(path)
         except OSError as error:
             return "refused", f"cannot be read ({error.strerror or error})"
+        except ReportRefused as refusal:
+            return "refused", str(refusal)
         try:
             inspection = report_ingest(data=data, filename=path.name, matcher=matcher)
         except AlreadyIngested as duplicate:

@@ -2,10 +2,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from inspections.models import Inspection
+from inspections.models import Inspection, Theme
+from inspections.themes import retag_archive
 
-SEEDS = settings.BASE_DIR / "fixtures" / "seeds"
-FIXTURES = ["authorities.json", "themes.json"]
+FIXTURES = settings.BASE_DIR / "fixtures"
+SEEDS = FIXTURES / "seeds"
 
 
 class Command(BaseCommand):
@@ -20,9 +21,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, addrport: str, no_serve: bool, **options):
         call_command("migrate", interactive=False, verbosity=0)
-        for fixture in FIXTURES:
-            if (settings.BASE_DIR / "fixtures" / fixture).exists():
-                call_command("loaddata", settings.BASE_DIR / "fixtures" / fixture, verbosity=0)
+        call_command("loaddata", FIXTURES / "authorities.json", verbosity=0)  # reference data: kept current
+        if not Theme.objects.exists():
+            # The themes' rules are staff's to edit: load them only into an empty table, never over edits.
+            call_command("loaddata", FIXTURES / "themes.json", verbosity=0)
+            retag_archive()
         call_command("ingest", SEEDS, no_progress=True)
         self.stdout.write(f"The archive holds {Inspection.objects.count()} inspections.")
         if not no_serve:

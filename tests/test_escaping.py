@@ -1,0 +1,82 @@
+"""A finding's text is shown as the text it is, wherever it appears: markup in it is never markup."""
+
+import csv
+import html
+import io
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from .factories import FindingFactory
+
+pytestmark = pytest.mark.django_db
+
+TEXT = "Leaders wrote <script>alert(1)</script> and <b>bold</b> plans for carers &amp; families."
+ESCAPED = (
+    "Leaders wrote &lt;script&gt;alert(1)&lt;/script&gt; and &lt;b&gt;bold&lt;/b&gt; plans for carers "
+    "&amp;amp; families."
+)
+FINDING_TEXT = re.compile(r'<p class="finding-text">(.*?)</p>', re.S)
+
+
+@pytest.fixture
+def finding():
+    return FindingFactory(text=TEXT)
+
+
+def shown_text(response) -> str:
+    [paragraph] = FINDING_TEXT.findall(response.content.decode())
+    return paragraph
+
+
+def test_search_results_show_the_markup_as_text(client, finding):
+    assert shown_text(client.get(reverse("finding-search"))) == ESCAPED
+
+
+@pytest.mark.parametrize(
+    ("query", "marked"),
+    [
+        ("bold", "&lt;b&gt;<mark>bold</mark>&lt;/b&gt;"),
+        ("wrote", "<mark>wrote</mark> &lt;script&gt;alert(1)&lt;/script&gt;"),
+        # PostgreSQL's parser reads <script>…</script> as a tag and indexes nothing inside it, but a
+        # finding found by another word has the words inside highlighted too, still escaped.
+        (
+            "bold OR alert",
+            "&lt;script&gt;<mark>alert</mark>(1)&lt;/script&gt; and &lt;b&gt;<mark>bold</mark>",
+        ),
+        ("families", "carers &amp;amp; <mark>families</mark>."),
+    ],
+)
+def test_highlighting_inside_markup_adds_only_mark_tags(client, finding, query, marked):
+    shown = shown_text(client.get(reverse("finding-search"), {"q": query}))
+    assert marked in shown
+    # Take the <mark> tags away and what is left is the escaped text, exactly.
+    assert shown.replace("<mark>", "").replace("</mark>", "") == ESCAPED
+    assert html.unescape(re.sub(r"</?mark>", "", shown)) == TEXT
+
+
+def test_a_long_finding_is_highlighted_in_escaped_fragments(client):
+    long_text = " ".join([TEXT] * 12)  # long enough to be shown as fragments around the matches
+    FindingFactory(text=long_text)
+    shown = shown_text(client.get(reverse("finding-search"), {"q": "bold"}))
+    assert "&lt;b&gt;<mark>bold</mark>&lt;/b&gt;" in shown
+    fragments = re.sub(r"</?mark>", "", shown).split(" … ")
+    assert all(html.unescape(fragment).strip(" .") in long_text for fragment in fragments)
+    assert not re.search(r"<(?!/?mark>)", shown), "only <mark> tags are added"
+
+
+def test_the_inspection_page_shows_the_markup_as_text(client, finding):
+    response = client.get(reverse("inspection-detail", args=[finding.inspection_id]))
+    assert shown_text(response) == ESCAPED
+    assert "<script>alert" not in response.content.decode()
+
+
+def test_the_csv_and_json_carry_the_text_exactly(client, finding):
+    csv_response = client.get(reverse("finding-csv"))
+    rows = list(csv.DictReader(io.StringIO(b"".join(csv_response.streaming_content).decode())))
+    assert [row["text"] for row in rows] == [TEXT]
+    api_response = client.get(reverse("api-findings"), {"q": "bold"})
+    assert api_response["Content-Type"] == "application/json"
+    assert [result["text"] for result in json.loads(api_response.content)["results"]] == [TEXT]

@@ -1,0 +1,339 @@
+"""Theme tagging: the rules, set-based (re)tagging, the admin's validation and action, the scorer, and
+the committed rules' accuracy on the labelled findings."""
+
+import json
+import re
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from inspections.models import Finding, FindingTheme, Theme
+from inspections.services import report_ingest
+from inspections.themes import matches_for_texts, retag_archive, rule_problems, score_tagging, tag_findings
+
+from .conftest import SEEDS
+from .factories import FindingFactory, ThemeFactory
+
+pytestmark = pytest.mark.django_db
+
+FIXTURE = settings.BASE_DIR / "fixtures" / "themes.json"
+LABELLED = settings.BASE_DIR / "tests" / "themes_labelled.json"
+THEMES_MD = settings.BASE_DIR.parent / "shared" / "THEMES.md"
+
+
+@pytest.fixture
+def themes():
+    call_command("loaddata", FIXTURE, verbosity=0)
+    return {theme.slug: theme for theme in Theme.objects.all()}
+
+
+def tags(finding) -> dict[str, str]:
+    return dict(FindingTheme.objects.filter(finding=finding).values_list("theme__slug", "matched"))
+
+
+# The committed rules ---------------------------------------------------------------------------------
+
+
+def test_the_fixture_holds_the_28_themes_of_the_contract_with_sound_rules(themes):
+    assert len(themes) == 28
+    if THEMES_MD.exists():
+        assert set(themes) == set(re.findall(r"^\| `([a-z0-9-]+)` \|", THEMES_MD.read_text(), re.M))
+    for theme in themes.values():
+        assert theme.phrase_list, theme.slug
+        assert rule_problems(theme.phrases, theme.exclusions) == {}, theme.slug
+
+
+def test_loading_the_fixture_again_updates_the_themes_by_slug(themes):
+    Theme.objects.filter(slug="neglect").update(name="Old name", phrases="old")
+    call_command("loaddata", FIXTURE, verbosity=0)
+    assert Theme.objects.count() == 28
+    assert Theme.objects.get(slug="neglect").name == "Neglect"
+
+
+def test_the_rules_meet_the_target_on_the_labelled_findings(themes):
+    findings = json.loads(LABELLED.read_text())["findings"]
+    assert len(findings) >= 200
+    assert {finding["kind"] for finding in findings} == {
+        "strength",
+        "meets_requirements",
+        "area_for_improvement",
+        "priority_action",
+        "recommendation",
+        "narrative",
+    }
+    matched = matches_for_texts([finding["text"] for finding in findings])
+    scores = score_tagging([finding["themes"] for finding in findings], [m.keys() for m in matched], themes)
+    assert min(score.support for score in scores.themes) >= 5
+    assert scores.micro.f1 >= 0.85
+    assert min(score.recall for score in scores.themes) >= 0.6
+
+
+# Tagging chosen findings ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Social workers receive regular reflective supervision and their caseloads are manageable.",
+            {"supervision": "supervision", "workforce": "caseload"},
+        ),
+        # "supervised" counts for staff, not in "supervised contact" or a "supervision order"
+        ("Staff are well supervised by their managers.", {"supervision": "supervision"}),
+        ("Supervised contact with parents is well managed.", {}),
+        ("The court made a supervision order.", {"legal-proceedings": "court, supervision order"}),
+        # stemming: "missing" and "return home interviews" in other forms; not "missing education"
+        (
+            "Return home interviews are offered to all children who go missing from home.",
+            {"exploitation-missing": "return home interview, missing"},
+        ),
+        ("The system for tracking children who are missing from education.", {}),
+        # a phrase's words must be together: "children in care" is not "children's social care"
+        (
+            "Children's social care and the police share information well.",
+            {"multi-agency": "police, shared information"},
+        ),
+        (
+            "Care leavers have personal advisers and up-to-date pathway plans.",
+            {"care-leavers": "care leavers, personal adviser, pathway plan", "planning": "pathway plans"},
+        ),
+        (
+            "The local authority designated officer responds to allegations.",
+            {"allegations": "designated officer"},
+        ),
+        ("The out-of-hours service responds well.", {"out-of-hours": "out-of-hours, out of hours service"}),
+        ("Children are seen within 24 hours of the referral.", {"front-door": "referral"}),
+    ],
+)
+def test_findings_are_tagged_with_the_themes_their_words_match(themes, text, expected):
+    finding = FindingFactory(text=text)
+    tag_findings([finding])
+    assert tags(finding) == expected
+
+
+def test_stored_findings_are_tagged_exactly_as_parse_report_tags_texts(themes):
+    texts = [finding["text"] for finding in json.loads(LABELLED.read_text())["findings"][:60]]
+    findings = [FindingFactory(text=text) for text in texts]
+    tag_findings(Finding.objects.filter(pk__in=[finding.pk for finding in findings]))
+    assert [tags(finding) for finding in findings] == matches_for_texts(texts)
+
+
+def test_the_section_heading_does_not_tag_a_finding(themes):
+    finding = FindingFactory(
+        section="Experiences and progress of care leavers", text="Most are in good homes."
+    )
+    tag_findings([finding])
+    assert tags(finding) == {}
+
+
+def test_ingest_tags_every_finding_of_a_report(themes):
+    path = SEEDS / "rutland-2016-single-inspection.txt"
+    inspection = report_ingest(data=path.read_bytes(), filename=path.name)
+    tagged = FindingTheme.objects.filter(finding__inspection=inspection)
+    assert tagged.filter(theme__slug="care-leavers").exists()
+    assert tagged.filter(theme__slug="permanence").exists()
+    assert set(tagged.values_list("finding", flat=True)) == set(
+        inspection.findings.filter(themes__isnull=False).values_list("pk", flat=True)
+    )
+    supervision = tagged.filter(theme__slug="supervision").select_related("finding")
+    assert supervision
+    assert all(re.search("supervis|reflective practice", tag.finding.text, re.I) for tag in supervision)
+
+
+def test_parse_report_json_gives_each_finding_its_themes(themes):
+    out = StringIO()
+    call_command(
+        "parse_report", SEEDS / "cornwall-2011-contact-referral-assessment.txt", json=True, stdout=out
+    )
+    findings = json.loads(out.getvalue())["findings"]
+    assert all(set(finding["themes"]) <= set(themes) for finding in findings)
+    supervision = [finding for finding in findings if finding["text"].startswith("Supervision is regular")]
+    assert supervision and supervision[0]["themes"] == ["supervision"]
+
+
+# Re-tagging after an edit ----------------------------------------------------------------------------
+
+
+def test_retag_after_a_rule_edit_changes_exactly_the_affected_findings(themes):
+    oversight = FindingFactory(text="Management oversight is evident on every child's record.")
+    both = FindingFactory(text="Supervision and management oversight are regular.")
+    neither = FindingFactory(text="Care leavers live in suitable accommodation.")
+    retag_archive()
+    before = {(tag.finding_id, tag.theme_id): (tag.pk, tag.matched) for tag in FindingTheme.objects.all()}
+
+    supervision = themes["supervision"]
+    supervision.phrases += "\nmanagement oversight"
+    supervision.save()
+    counts = retag_archive()
+
+    after = {(tag.finding_id, tag.theme_id): (tag.pk, tag.matched) for tag in FindingTheme.objects.all()}
+    changed = {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
+    assert changed == {(oversight.pk, supervision.pk), (both.pk, supervision.pk)}
+    assert after[(oversight.pk, supervision.pk)][1] == "management oversight"
+    assert after[(both.pk, supervision.pk)][1] == "supervision, management oversight"
+    assert (counts.added, counts.removed, counts.changed) == (1, 0, 1)
+    assert tags(neither) == {"care-leavers": "care leavers"}
+
+    supervision.phrases = "reflective supervision"
+    supervision.save()
+    counts = retag_archive(themes=Theme.objects.filter(slug="supervision"))
+    assert (counts.added, counts.removed, counts.changed) == (0, 2, 0)
+    assert "supervision" not in tags(both)
+    assert tags(both)["management-oversight"] == "oversight"
+
+
+def test_tagging_again_with_unchanged_rules_writes_nothing(themes):
+    FindingFactory.create_batch(3, text="Drift and delay in plans for children.")
+    assert retag_archive().added == 6
+    assert (retag_archive().added, retag_archive().removed, retag_archive().changed) == (0, 0, 0)
+
+
+def test_retag_command_reports_what_changed(themes):
+    FindingFactory(text="Neglect is recognised early.")
+    out = StringIO()
+    call_command("retag", stdout=out)
+    assert "1 tags added, 0 removed" in out.getvalue()
+    call_command("retag", "--theme", "neglect", stdout=out)
+    with pytest.raises(CommandError, match="no-such-theme"):
+        call_command("retag", "--theme", "no-such-theme")
+
+
+# Rules, in the admin and in the database -------------------------------------------------------------
+
+
+def change_form(theme, **changes):
+    return {
+        "name": theme.name,
+        "slug": theme.slug,
+        "description": theme.description,
+        "phrases": theme.phrases,
+        "exclusions": theme.exclusions,
+        **changes,
+    }
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"phrases": "supervision OR supervise"}, "phrases", "one plain phrase per line"),
+        ({"phrases": "supervision\nthe"}, "phrases", "no words that can be searched for"),
+        ({"phrases": "supervision\nout of hours"}, "phrases", "would match every mention of “hour”"),
+        ({"phrases": "supervision\nsupervised"}, "phrases", "matches exactly what “supervision” matches"),
+        ({"exclusions": "foster carers"}, "exclusions", "contains none of the phrases"),
+        ({"phrases": "", "exclusions": "supervised contact"}, "exclusions", "add phrases first"),
+    ],
+)
+def test_the_admin_refuses_a_broken_rule_with_a_clear_message(admin_client, themes, changes, field, message):
+    theme = themes["supervision"]
+    url = reverse("admin:inspections_theme_change", args=[theme.pk])
+    response = admin_client.post(url, change_form(theme, **changes))
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert any(message in error for error in errors[field]), errors
+    theme.refresh_from_db()
+    assert theme.phrases == themes["supervision"].phrases
+
+
+def test_the_admin_saves_sound_rules_and_shows_them_in_words(admin_client, themes):
+    theme = themes["supervision"]
+    url = reverse("admin:inspections_theme_change", args=[theme.pk])
+    response = admin_client.post(url, change_form(theme, phrases="supervision\r\nsupervisor\r\n"))
+    assert response.status_code == 302
+    theme.refresh_from_db()
+    assert theme.phrase_list == ["supervision", "supervisor"]
+    page = admin_client.get(url).content.decode()
+    assert (
+        "A finding is tagged Supervision when its text mentions any of: “supervision” or “supervisor”" in page
+    )
+
+
+def test_the_admin_action_retags_the_archive_with_the_selected_themes(admin_client, themes):
+    finding = FindingFactory(text="Reflective supervision is regular; neglect is recognised.")
+    response = admin_client.post(
+        reverse("admin:inspections_theme_changelist"),
+        {"action": "retag_with_selected", "_selected_action": [themes["supervision"].pk]},
+        follow=True,
+    )
+    assert "Re-tagged the archive with 1 theme in" in response.content.decode()
+    assert tags(finding) == {"supervision": "supervision"}
+
+
+def test_the_database_refuses_malformed_themes():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ThemeFactory(slug="Not A Slug")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ThemeFactory(phrases="", exclusions="supervised contact")
+
+
+def test_rules_in_words():
+    theme = Theme(
+        name="Supervision", phrases="supervision\nreflective practice\n", exclusions="supervision order"
+    )
+    assert theme.rules_in_words == (
+        "A finding is tagged Supervision when its text mentions any of: “supervision” or “reflective "
+        "practice”. Each word also counts in its other forms (“assessment” also matches “assessed” and "
+        "“assessing”). A mention inside “supervision order” does not count."
+    )
+    assert Theme(name="Neglect").rules_in_words == "No rules yet: no finding is tagged Neglect."
+
+
+# The scorer ------------------------------------------------------------------------------------------
+
+
+def test_the_scorer_gives_a_perfect_tagging_full_marks():
+    gold = [["neglect"], ["neglect", "supervision"], []]
+    scores = score_tagging(gold, gold, ["neglect", "supervision"])
+    assert [(s.precision, s.recall, s.f1) for s in scores.themes] == [(1, 1, 1), (1, 1, 1)]
+    assert (scores.micro.f1, scores.macro_f1) == (1, 1)
+
+
+def test_the_scorer_marks_a_poor_tagging_down():
+    gold = [["neglect"], ["neglect", "supervision"], [], ["supervision"]]
+    predicted = [[], ["supervision"], ["neglect", "supervision"], []]
+    scores = score_tagging(gold, predicted, ["neglect", "supervision"])
+    neglect, supervision = scores.themes
+    assert (neglect.true_positives, neglect.false_positives, neglect.false_negatives) == (0, 1, 2)
+    assert (neglect.precision, neglect.recall, neglect.f1) == (0, 0, 0)
+    assert (supervision.precision, supervision.recall) == (0.5, 0.5)
+    assert scores.micro.precision == pytest.approx(1 / 3)
+    assert scores.micro.recall == pytest.approx(1 / 4)
+    assert scores.macro_f1 == pytest.approx(0.25)
+    with pytest.raises(ValueError):
+        score_tagging(gold, predicted[:2], ["neglect"])
+
+
+def test_score_themes_prints_per_theme_and_total_figures(themes, tmp_path):
+    labelled = tmp_path / "labelled.json"
+    labelled.write_text(
+        json.dumps(
+            {
+                "findings": [
+                    {
+                        "id": 1,
+                        "kind": "strength",
+                        "text": "Reflective supervision is regular.",
+                        "themes": ["supervision"],
+                        "split": "tune",
+                    },
+                    {
+                        "id": 2,
+                        "kind": "narrative",
+                        "text": "Neglect is recognised early.",
+                        "themes": ["supervision"],
+                        "split": "holdout",
+                    },
+                ]
+            }
+        )
+    )
+    out = StringIO()
+    call_command("score_themes", labelled=labelled, errors=True, stdout=out)
+    report = out.getvalue()
+    assert re.search(r"supervision\s+1\.00\s+0\.50\s+0\.67\s+2\s+1\s+0\s+1", report)
+    assert re.search(r"micro\s+0\.50\s+0\.50\s+0\.50", report)
+    assert "holdout: 1 labelled findings" in report
+    assert "wrongly neglect (matched: neglect)" in report
