@@ -147,6 +147,15 @@ class InspectionAdmin(admin.ModelAdmin):
         except ReportRefused as refusal:
             entry.item.update(status=uploads.REFUSED, reason=str(refusal))
             self.message_user(request, f"Refused {name}: {refusal}", messages.ERROR)
+        except OSError as error:
+            logger.exception("Storing the uploaded file %s failed", name)
+            self.message_user(
+                request,
+                f"Could not publish {name}: the original file could not be stored "
+                f"({error.strerror or error}); the storage may be full or not writable. Nothing of it was "
+                "saved: try again once the storage is fixed.",
+                messages.ERROR,
+            )
         except Exception:
             logger.exception("Publishing the uploaded file %s failed", name)
             self.message_user(

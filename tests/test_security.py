@@ -67,3 +67,31 @@ def test_a_stored_report_is_only_ever_downloaded_never_rendered(client):
     assert response["Content-Type"].startswith("text/plain")
     assert response["Content-Disposition"].startswith("attachment;")
     assert response["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_staff_sign_in_is_throttled_after_repeated_failures(client, django_user_model, settings):
+    django_user_model.objects.create_user("editor", password="the-right-password-42", is_staff=True)
+    login = reverse("admin:login")
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        response = client.post(login, {"username": "editor", "password": "wrong"})
+        assert (
+            response.status_code == 200 and "Please enter the correct username" in response.content.decode()
+        )
+
+    locked = client.post(login, {"username": "editor", "password": "wrong"})
+    assert locked.status_code == 429
+    assert "Too many failed sign-in attempts" in locked.content.decode()
+    right_password = client.post(login, {"username": "editor", "password": "the-right-password-42"})
+    assert right_password.status_code == 429  # even the right password waits out the pause
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_a_successful_sign_in_is_not_throttled(client, django_user_model):
+    django_user_model.objects.create_user("editor", password="the-right-password-42", is_staff=True)
+    client.post(reverse("admin:login"), {"username": "editor", "password": "wrong"})
+    response = client.post(
+        reverse("admin:login"), {"username": "editor", "password": "the-right-password-42"}
+    )
+    assert response.status_code == 302

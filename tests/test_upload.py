@@ -376,6 +376,22 @@ def test_a_failure_while_publishing_leaves_nothing_behind(staff_client, media_ro
     assert Inspection.objects.count() == 2 and len(stored_files(media_root, "reports")) == 2
 
 
+def test_storage_that_cannot_be_written_gives_a_clear_error_and_publishes_nothing(staff_client, media_root):
+    response = upload(staff_client, ("rutland.txt", RUTLAND))
+    preview_url = response.request["PATH_INFO"]
+    # A real failure of the file system, not a stand-in: the reports folder is a file, so no report
+    # can be stored in it (as when a disk is full or a mount has gone read-only).
+    (media_root / "reports").write_text("in the way")
+
+    response = staff_client.post(preview_url, {**form_data(response), "publish": "all"}, follow=True)
+
+    assert "Could not publish rutland.txt: the original file could not be stored" in text_of(response)
+    assert "Nothing of it was saved" in text_of(response)
+    assert not Inspection.objects.exists() and not Finding.objects.exists()
+    assert not LogEntry.objects.exists()
+    assert len(stored_files(media_root, "staging")) == 1  # still staged, ready to try again
+
+
 # Limits -----------------------------------------------------------------------------------------------
 
 
