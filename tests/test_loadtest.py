@@ -1,0 +1,26 @@
+"""The load-test command runs end to end (the figures themselves come from running it by hand)."""
+
+import shutil
+
+import pytest
+
+from .conftest import SEEDS, python, subprocess_env
+
+pytestmark = [
+    pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed (apt-get install wrk)"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def test_loadtest_starts_serves_and_stops_gunicorn_with_no_errors(authorities, media_root):
+    env = {**subprocess_env(), "MEDIA_ROOT": str(media_root)}
+    assert (
+        "Ingested 5"
+        in python("manage.py", "ingest", str(SEEDS), "--no-progress", env=env, timeout=120).stdout
+    )
+    result = python(
+        "manage.py", "loadtest", "--clients", "4", "--duration", "3", "--workers", "1", env=env, timeout=180
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Errors: 0 " in result.stdout
+    assert "per second" in result.stdout and "Largest worker RSS" in result.stdout
