@@ -3,11 +3,10 @@
 import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Exists, OuterRef, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q
 
-from .choices import AuthorityType, FindingKind, Grade, InspectionKind, JudgementArea, Region
-from .models import Authority, Finding, FindingTheme, Inspection, Judgement, Theme
+from .choices import AuthorityType, FindingKind, Grade, InspectionKind, Region
+from .models import Authority, Finding, Inspection, Theme
 
 SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
@@ -18,76 +17,93 @@ def search_query(text: str) -> SearchQuery:
     return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
 
 
-def effective_grade_judgements():
-    """Judgements that grade a finding: its own area's, or the overall one where it has no area."""
-    return Judgement.objects.filter(
-        inspection=OuterRef("inspection"),
-        area=Coalesce(OuterRef("area"), Value(JudgementArea.OVERALL_EFFECTIVENESS.value)),
-    )
+def finding_condition(name: str, value) -> Q | None:
+    """What one finding filter keeps, on the finding's own row (its copies of its inspection's
+    authority, kind and date, of the grade that applies to it and of its themes); None when the
+    value asks for nothing. The FilterSet and the one-pass facet counts (selectors) both use it."""
+    if value is None or (not isinstance(value, str) and not value):
+        return None
+    match name:
+        case "q":
+            return Q(search_vector=search_query(value.strip())) if value.strip() else None
+        case "authority":
+            return Q(authority__in=[authority.pk for authority in value])
+        case "region":
+            return Q(authority__in=Authority.objects.filter(region__in=value).values("pk"))
+        case "inspection_kind":
+            return Q(inspection_kind__in=value)
+        case "date_from":
+            return Q(inspection_date__gte=value)
+        case "date_to":
+            return Q(inspection_date__lte=value)
+        case "theme":
+            return Q(theme_ids__overlap=[theme.pk for theme in value])
+        case "kind":
+            return Q(kind__in=value)
+        case "grade":
+            # the grade of the finding's own area, or the overall grade where it has no area
+            return Q(grade__in=value)
+    raise ValueError(f"No finding filter is called {name!r}.")
 
 
 class FindingFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        method="filter_search",
+        method="filter_condition",
         label="Search the findings",
         max_length=MAX_QUERY_LENGTH,
         help_text='Use "quotes" for a phrase, OR for either word, and - to leave a word out.',
     )
     authority = django_filters.ModelMultipleChoiceFilter(
-        field_name="inspection__authority__slug",
+        method="filter_condition",
         to_field_name="slug",
         queryset=Authority.objects.only("slug", "short_name"),
         label="Authority",
     )
     region = django_filters.MultipleChoiceFilter(
-        field_name="inspection__authority__region", choices=Region.choices, label="Region"
+        method="filter_condition", choices=Region.choices, label="Region"
     )
     inspection_kind = django_filters.MultipleChoiceFilter(
-        field_name="inspection__kind", choices=InspectionKind.choices, label="Inspection type"
+        method="filter_condition", choices=InspectionKind.choices, label="Inspection type"
     )
     date_from = django_filters.DateFilter(
-        field_name="inspection__date",
-        lookup_expr="gte",
+        method="filter_condition",
         label="Inspected from",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = django_filters.DateFilter(
-        field_name="inspection__date",
-        lookup_expr="lte",
+        method="filter_condition",
         label="Inspected to",
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     theme = django_filters.ModelMultipleChoiceFilter(
-        method="filter_theme",
+        method="filter_condition",
         to_field_name="slug",
         queryset=Theme.objects.only("slug", "name"),
         label="Theme",
     )
-    kind = django_filters.MultipleChoiceFilter(choices=FindingKind.choices, label="Finding type")
+    kind = django_filters.MultipleChoiceFilter(
+        method="filter_condition", choices=FindingKind.choices, label="Finding type"
+    )
     grade = django_filters.MultipleChoiceFilter(
-        method="filter_grade", choices=Grade.choices, label="Judgement grade"
+        method="filter_condition", choices=Grade.choices, label="Judgement grade"
     )
 
     class Meta:
         model = Finding
         fields = []
 
-    def filter_search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        return queryset.filter(search_vector=search_query(value))
+    def filter_condition(self, queryset, name, value):
+        condition = finding_condition(name, value)
+        return queryset if condition is None else queryset.filter(condition)
 
-    def filter_theme(self, queryset, name, themes):
-        if not themes:
-            return queryset
-        tagged = FindingTheme.objects.filter(finding=OuterRef("pk"), theme__in=themes)
-        return queryset.filter(Exists(tagged))
-
-    def filter_grade(self, queryset, name, grades):
-        if not grades:
-            return queryset
-        return queryset.filter(Exists(effective_grade_judgements().filter(grade__in=grades)))
+    def conditions(self) -> dict[str, Q]:
+        """The condition of every filter given a valid value that asks for something, by name;
+        invalid values are left out, as they are from the results."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        conditions = {name: finding_condition(name, value) for name, value in self.form.cleaned_data.items()}
+        return {name: condition for name, condition in conditions.items() if condition is not None}
 
     @property
     def search_text(self) -> str:

@@ -325,10 +325,57 @@ class Finding(models.Model):
         db_persist=True,
         help_text="Full-text index of the text (weighted highest) and the section heading.",
     )
+    # Copies of what the filters and facet counts ask of a finding's inspection, judgements and
+    # themes, so a search reads one row per finding with no join. Database triggers keep them in step
+    # with every write to inspections, judgements and theme tags (migration 0003, FINDING_COPIES_SQL).
+    authority = models.ForeignKey(
+        Authority,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        editable=False,
+        null=True,
+        help_text="The inspection's authority (a copy kept by the database).",
+    )
+    inspection_kind = models.CharField(
+        max_length=32,
+        choices=InspectionKind,
+        editable=False,
+        blank=True,
+        help_text="The inspection's kind (a copy kept by the database).",
+    )
+    inspection_date = models.DateField(
+        null=True, editable=False, help_text="The inspection's date (a copy kept by the database)."
+    )
+    grade = models.CharField(  # noqa: DJ001
+        max_length=32,
+        choices=Grade,
+        null=True,
+        editable=False,
+        help_text="The grade of the finding's own area, or the overall grade where it has no area "
+        "(a copy of the inspection's judgement kept by the database).",
+    )
+    theme_ids = ArrayField(
+        models.BigIntegerField(),
+        default=list,
+        editable=False,
+        help_text="The ids of the finding's themes, ascending (a copy of its tags kept by the database).",
+    )
 
     class Meta:
         ordering = ["inspection", "order"]
-        indexes = [GinIndex(fields=["search_vector"], name="finding_search_vector_gin")]
+        indexes = [
+            GinIndex(fields=["search_vector"], name="finding_search_vector_gin"),
+            # Newest first, as the search pages list findings without a text query; covering every
+            # facet column, so browsing counts read the index alone.
+            models.Index(
+                fields=["-inspection_date", "-inspection", "order"],
+                name="finding_newest",
+                include=["id", "authority", "inspection_kind", "kind", "grade", "theme_ids"],
+            ),
+            models.Index(fields=["inspection_date", "inspection", "order"], name="finding_oldest"),
+            models.Index(fields=["authority"], name="finding_authority"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["inspection", "order"], name="finding_order_unique"),
             models.CheckConstraint(condition=_in_choices("kind", FindingKind), name="finding_kind_valid"),

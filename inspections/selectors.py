@@ -1,17 +1,38 @@
 """Reads: the queries behind the pages, the exports and the API, all through the FilterSets."""
 
+import functools
+import hashlib
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchHeadline, SearchRank
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value, When
+from django.core.cache import cache
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Length, Replace
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from .choices import FindingKind, Grade, InspectionKind, JudgementArea, Region
-from .filters import FindingFilterSet, effective_grade_judgements, search_query
-from .models import Authority, Finding, FindingTheme, Inspection, Judgement
+from .filters import FindingFilterSet, search_query
+from .models import Authority, Finding, FindingTheme, Inspection, Judgement, Theme
 
 SORTS = {
     "relevance": "Most relevant",
@@ -43,46 +64,58 @@ class Facet:
     options: list[FacetOption] = field(default_factory=list)
 
 
+ORDERINGS = {
+    "relevance": ("-rank", "-inspection_date", "inspection_id", "order"),
+    "newest": ("-inspection_date", "-inspection_id", "order"),
+    "oldest": ("inspection_date", "inspection_id", "order"),
+}
+
+
+def _rank(query_text: str) -> SearchRank:
+    return SearchRank(F("search_vector"), search_query(query_text), cover_density=True)
+
+
 def finding_results(filterset: FindingFilterSet, sort: str) -> QuerySet:
     """The filtered findings in the order asked for, ready to paginate."""
     findings = filterset.qs.select_related("inspection__authority")
     query_text = filterset.search_text
     if sort == "relevance" and query_text:
-        rank = SearchRank(F("search_vector"), search_query(query_text), cover_density=True)
-        return findings.annotate(rank=rank).order_by("-rank", "-inspection__date", "inspection_id", "order")
-    if sort == "oldest":
-        return findings.order_by("inspection__date", "inspection_id", "order")
-    return findings.order_by("-inspection__date", "-inspection_id", "order")
+        return findings.annotate(rank=_rank(query_text)).order_by(*ORDERINGS["relevance"])
+    return findings.order_by(*ORDERINGS["oldest" if sort == "oldest" else "newest"])
+
+
+def snippet_headline(query_text: str) -> Case:
+    """A finding's text with the matches marked (a short one whole, a long one as fragments)."""
+    text = Replace(Replace("text", Value("<"), Value(LESS_THAN)), Value(">"), Value(GREATER_THAN))
+    marks = {"config": "english", "start_sel": MATCH_START, "stop_sel": MATCH_END}
+    fragments = SearchHeadline(
+        text,
+        search_query(query_text),
+        max_words=60,
+        min_words=30,
+        max_fragments=3,
+        fragment_delimiter=" … ",
+        **marks,
+    )
+    # Fragments drop a short finding's first stop word and final full stop: show it whole.
+    whole = SearchHeadline(text, search_query(query_text), highlight_all=True, **marks)
+    return Case(When(LessThanOrEqual(Length("text"), WHOLE_SNIPPET_MAX_CHARS), then=whole), default=fragments)
 
 
 def with_snippets(findings: list[Finding], query_text: str) -> list[Finding]:
-    """Give each finding on a page `.snippet`: its text with the matches marked, escaped for HTML."""
+    """Give each finding on a page `.snippet`: its text with the matches marked, escaped for HTML.
+    Findings fetched with their `.headline` already (search_findings does) need no query here."""
     if not findings:
         return findings
-    if query_text:
-        text = Replace(Replace("text", Value("<"), Value(LESS_THAN)), Value(">"), Value(GREATER_THAN))
-        marks = {"config": "english", "start_sel": MATCH_START, "stop_sel": MATCH_END}
-        fragments = SearchHeadline(
-            text,
-            search_query(query_text),
-            max_words=60,
-            min_words=30,
-            max_fragments=3,
-            fragment_delimiter=" … ",
-            **marks,
-        )
-        # Fragments drop a short finding's first stop word and final full stop: show it whole.
-        whole = SearchHeadline(text, search_query(query_text), highlight_all=True, **marks)
-        headline = Case(
-            When(LessThanOrEqual(Length("text"), WHOLE_SNIPPET_MAX_CHARS), then=whole), default=fragments
-        )
+    headlines = {}
+    if query_text and all(hasattr(finding, "headline") for finding in findings):
+        headlines = {finding.pk: finding.headline for finding in findings}
+    elif query_text:
         headlines = dict(
             Finding.objects.filter(pk__in=[finding.pk for finding in findings])
-            .annotate(headline=headline)
+            .annotate(headline=snippet_headline(query_text))
             .values_list("pk", "headline")
         )
-    else:
-        headlines = {}
     for finding in findings:
         text = headlines.get(finding.pk) or finding.text
         finding.snippet = mark_safe(  # the text was escaped just before
@@ -106,67 +139,368 @@ def with_themes(findings: list[Finding]) -> list[Finding]:
     return findings
 
 
+# Facets: counts for every filter option within the other filters. A facet ignores its own
+# selection, so its options read as "how many if I also ticked this". The text query and the dates
+# have no facet and always apply.
+FACETS = ("authority", "region", "inspection_kind", "theme", "kind", "grade")
+FIXED_LABELS = {
+    "region": dict(Region.choices),
+    "inspection_kind": dict(InspectionKind.choices),
+    "kind": dict(FindingKind.choices),
+    "grade": dict(Grade.choices),
+}
+
+
+@dataclass
+class Tallies:
+    """How many findings the filters give, and per facet {value: (label, count)}."""
+
+    count: int
+    options: dict[str, dict[str, tuple[str, int]]]
+
+
+# One pass over the findings that match the text (and dates): each filter with a facet becomes a
+# flag, so the count, every facet's counts and the page's ids come from one scan of the matches.
+# The matches are first tallied by their facet values and flags (a few thousand combinations at
+# most), and every facet is summed from those. Facets whose own filter is not in use share the same
+# condition (all the filters), so they come from one grouping.
+ONE_PASS_SQL = """
+WITH matched AS MATERIALIZED ({matched}),
+combo AS MATERIALIZED (
+    SELECT authority_id, inspection_kind, kind, grade{flags}, count(*) AS n FROM matched GROUP BY {combo_keys}
+),
+theme_set AS (SELECT theme_ids{flags}, count(*) AS n FROM matched GROUP BY {theme_set_keys})
+{tallies}
+UNION ALL
+SELECT 'page', NULL, NULL, NULL, NULL, NULL, NULL,
+       ARRAY(SELECT id FROM matched WHERE {all} ORDER BY {order} LIMIT %s OFFSET %s)
+"""
+COMBO_TALLY = """
+SELECT '{group}', {grouping}, {columns}, sum(n)::bigint, NULL::bigint[]
+FROM combo WHERE {condition} GROUP BY GROUPING SETS ({sets})
+"""
+THEME_TALLY = """
+SELECT '{group}', NULL, theme_id, NULL, NULL, NULL, sum(n)::bigint, NULL
+FROM theme_set CROSS JOIN LATERAL unnest(theme_ids) AS theme_id WHERE {condition} GROUP BY theme_id
+"""
+# The column each facet counts by in the combinations (None: the count, over them all).
+COMBO_COLUMNS = {
+    "count": None,
+    "authority": "authority_id",
+    "region": "authority_id",
+    "inspection_kind": "inspection_kind",
+    "kind": "kind",
+    "grade": "grade",
+}
+GROUPABLE = ("authority_id", "inspection_kind", "kind", "grade")
+SQL_ORDERINGS = {
+    "relevance": 'rank DESC, inspection_date DESC, inspection_id, "order"',
+    "newest": 'inspection_date DESC, inspection_id DESC, "order"',
+    "oldest": 'inspection_date, inspection_id, "order"',
+}
+
+
+def _facet_conditions(conditions: dict[str, Q]) -> tuple[list[Q], dict[str, Q]]:
+    always = [condition for name, condition in conditions.items() if name not in FACETS]
+    return always, {name: condition for name, condition in conditions.items() if name in FACETS}
+
+
+@dataclass(frozen=True)
+class Labels:
+    authorities: dict[int, tuple[str, str, str]]  # id -> (slug, short name, region)
+    themes: dict[int, tuple[str, str]]  # id -> (slug, name)
+
+
+def _labels(version: str) -> Labels:
+    """The authorities' and themes' slugs and names, cached with the archive's version."""
+    key = f"finding-labels:{version}"
+    labels = cache.get(key)
+    if labels is None:
+        labels = Labels(
+            {
+                pk: (slug, name, region)
+                for pk, slug, name, region in Authority.objects.values_list(
+                    "pk", "slug", "short_name", "region"
+                )
+            },
+            {pk: (slug, name) for pk, slug, name in Theme.objects.values_list("pk", "slug", "name")},
+        )
+        cache.set(key, labels)
+    return labels
+
+
+def _one_pass(conditions: dict[str, Q], query_text: str, sort: str, offset: int, limit: int, labels: Labels):
+    """Count, facet counts and the ids of findings [offset, offset + limit) in the order asked for."""
+    always, flagged = _facet_conditions(conditions)
+    columns = ["id", "authority_id", "inspection_kind", "kind", "grade", "theme_ids"]
+    columns += ["inspection_date", "inspection_id", "order"]
+    matched = (
+        Finding.objects.filter(*always)
+        .order_by()
+        .annotate(
+            **{
+                f"keep_{name}": ExpressionWrapper(condition, output_field=BooleanField())
+                for name, condition in flagged.items()
+            }
+        )
+    )
+    if sort == "relevance":
+        # ranked only where every filter keeps the finding: only those can be on the page
+        rank = _rank(query_text)
+        if flagged:
+            rank = Case(When(functools.reduce(operator.and_, flagged.values()), then=rank), default=None)
+        matched = matched.annotate(rank=rank)
+        columns.append("rank")
+    flags = [f"keep_{name}" for name in flagged]
+    matched_sql, params = matched.values(*columns, *flags).query.sql_with_params()
+
+    def kept(*names: str) -> str:
+        return " AND ".join(f"keep_{name}" for name in names if name in flagged) or "true"
+
+    # Each facet counts the matches every other filter keeps; group the facets by that condition.
+    groups: dict[str, list[str]] = {}
+    for facet in ("count", *FACETS):
+        groups.setdefault(kept(*(name for name in FACETS if name != facet)), []).append(facet)
+    tallies, facets_of_group, bits_of = [], {}, {}
+    for number, (condition, facets) in enumerate(groups.items()):
+        group = f"g{number}"
+        facets_of_group[group] = facets
+        grouped = [column for column in GROUPABLE if column in {COMBO_COLUMNS.get(facet) for facet in facets}]
+        # GROUPING() tells the rows of each grouping set apart: a bit for every column not grouped by
+        every = (1 << len(grouped)) - 1
+        for facet in facets:
+            if facet in COMBO_COLUMNS:
+                column = COMBO_COLUMNS[facet]
+                bits_of[group, facet] = (
+                    every if column is None else every ^ (1 << (len(grouped) - 1 - grouped.index(column)))
+                )
+        if any(facet in COMBO_COLUMNS for facet in facets):
+            sets = ["()" if "count" in facets else None, *(f"({column})" for column in grouped)]
+            tallies.append(
+                COMBO_TALLY.format(
+                    group=group,
+                    grouping=f"GROUPING({', '.join(grouped)})" if grouped else "0",
+                    columns=", ".join(column if column in grouped else "NULL" for column in GROUPABLE),
+                    condition=condition,
+                    sets=", ".join(item for item in sets if item),
+                )
+            )
+        if "theme" in facets:
+            tallies.append(THEME_TALLY.format(group=group, condition=condition))
+    sql = ONE_PASS_SQL.format(
+        matched=matched_sql,
+        flags="".join(f", {flag}" for flag in flags),
+        combo_keys=", ".join(str(position) for position in range(1, 5 + len(flags))),
+        theme_set_keys=", ".join(str(position) for position in range(1, 2 + len(flags))),
+        tallies="UNION ALL".join(tallies),
+        all=kept(*FACETS),
+        order=SQL_ORDERINGS[sort],
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, limit, offset])
+        rows = cursor.fetchall()
+
+    count, ids, options = 0, [], {facet: {} for facet in FACETS}
+
+    def add(facet: str, value, label: str, n: int):
+        if value is not None:
+            options[facet][value] = (label, options[facet].get(value, ("", 0))[1] + n)
+
+    for group, bits, key, inspection_kind, kind, grade, n, page_ids in rows:
+        if group == "page":
+            ids = page_ids
+            continue
+        for facet in facets_of_group[group]:
+            if facet == "theme" and bits is None and key in labels.themes:
+                add("theme", *labels.themes[key], n)
+            elif bits is None or bits_of.get((group, facet)) != bits:
+                continue
+            elif facet == "count":
+                count = n or 0
+            elif facet in ("authority", "region") and key in labels.authorities:
+                slug, name, region = labels.authorities[key]
+                if facet == "authority":
+                    add("authority", slug, name, n)
+                else:
+                    add("region", region, FIXED_LABELS["region"][region], n)
+            elif facet in ("inspection_kind", "kind", "grade"):
+                value = {"inspection_kind": inspection_kind, "kind": kind, "grade": grade}[facet]
+                add(facet, value, FIXED_LABELS[facet].get(value, value), n)
+    return Tallies(count, options), ids
+
+
+def archive_version() -> str:
+    """A new value with every write to the archive (migration 0003): cached counts are keyed by it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version FROM inspections_archive_state")
+        return str(cursor.fetchone()[0])
+
+
+def _cache_key(filterset: FindingFilterSet, conditions: dict[str, Q]) -> str:
+    """The filters' values in a stable order (model choices by primary key), hashed."""
+    parts = []
+    for name in sorted(conditions):
+        value = filterset.form.cleaned_data[name]
+        if not isinstance(value, str) and hasattr(value, "__iter__"):
+            value = sorted(getattr(item, "pk", item) for item in value)
+        parts.append(f"{name}={value}")
+    return hashlib.sha256("&".join(parts).encode()).hexdigest()
+
+
+def _grouped_tallies(conditions: dict[str, Q], labels: Labels) -> Tallies:
+    """One grouped query per facet, each on the findings' own columns (the covering index)."""
+    always, flagged = _facet_conditions(conditions)
+
+    def without(name: str) -> QuerySet:
+        others = [condition for other, condition in flagged.items() if other != name]
+        return Finding.objects.filter(*always, *others).order_by()
+
+    def grouped(queryset: QuerySet, column: str) -> dict:
+        return dict(queryset.values_list(column).annotate(n=Count("*")).values_list(column, "n"))
+
+    options: dict[str, dict[str, tuple[str, int]]] = {facet: {} for facet in FACETS}
+    for pk, n in grouped(without("authority"), "authority_id").items():
+        slug, name, _ = labels.authorities[pk]
+        options["authority"][slug] = (name, n)
+    for pk, n in grouped(without("region"), "authority_id").items():
+        region = labels.authorities[pk][2]
+        total = options["region"].get(region, ("", 0))[1] + n
+        options["region"][region] = (FIXED_LABELS["region"][region], total)
+    for facet in ("inspection_kind", "kind", "grade"):
+        for value, n in grouped(without(facet), facet).items():
+            if value is not None:
+                options[facet][value] = (FIXED_LABELS[facet].get(value, value), n)
+    theme_sql, params = without("theme").values("theme_ids").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT theme_id, count(*) FROM ({theme_sql}) AS tagged "
+            "CROSS JOIN LATERAL unnest(tagged.theme_ids) AS theme_id GROUP BY 1",
+            params,
+        )
+        for pk, n in cursor.fetchall():
+            if pk in labels.themes:
+                slug, name = labels.themes[pk]
+                options["theme"][slug] = (name, n)
+    return Tallies(Finding.objects.filter(*conditions.values()).count(), options)
+
+
+class _CountedFindings:
+    """What the Paginator pages through: a known count, and the findings of any slice, fetched
+    by id (from the one pass when it already holds them)."""
+
+    def __init__(self, count: int, fetch_ids: Callable[[int, int], list[int]], window, query_text: str):
+        self._count = count
+        self._fetch_ids = fetch_ids
+        self._window_start, self._window = window
+        self._query_text = query_text
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, bounds: slice) -> list[Finding]:
+        start, stop = bounds.start or 0, min(bounds.stop, self._count)
+        if self._window_start <= start and stop <= self._window_start + len(self._window):
+            ids = self._window[start - self._window_start : stop - self._window_start]
+        else:
+            ids = self._fetch_ids(start, stop - start)
+        findings = Finding.objects.select_related("inspection__authority")
+        if self._query_text:  # highlighted in the same query (see with_snippets)
+            findings = findings.annotate(headline=snippet_headline(self._query_text))
+        rows = findings.in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]
+
+
+@dataclass
+class FindingSearch:
+    page: Page
+    facets: list[Facet]
+    count: int
+
+
+def search_findings(
+    filterset: FindingFilterSet, sort: str, page_number, *, per_page: int = 20, orphans: int = 3
+) -> FindingSearch:
+    """A page of the filtered findings in the order asked for, with the facets.
+
+    With a text query, one pass over its matches gives the count, the facets and the page's ids;
+    without one, grouped queries over the findings' own columns (their covering index) give the
+    counts, and the date-ordered index the page. Both are cached under the archive's version, so
+    a repeated search (another visitor, the next page, back again) costs a cache read, and any
+    write to the archive makes every cached figure unreachable."""
+    conditions = filterset.conditions()
+    query_text = filterset.search_text
+    try:
+        # a page past the end is shown as the last one, which the Paginator finds from the count
+        requested = min(max(int(page_number), 1), 1_000_000)
+    except (TypeError, ValueError):
+        requested = 1
+    offset, limit = (requested - 1) * per_page, per_page + orphans
+    if sort == "relevance" and not query_text:
+        sort = "newest"  # as finding_results: no text, or a filter in error, means no relevance
+
+    if "q" in conditions:
+
+        def fetch_ids(start: int, size: int) -> list[int]:
+            return _one_pass(conditions, query_text, sort, start, size, labels)[1]
+
+    else:
+        ordered = Finding.objects.filter(*conditions.values()).order_by(*ORDERINGS[sort])
+
+        def fetch_ids(start: int, size: int) -> list[int]:
+            return list(ordered.values_list("pk", flat=True)[start : start + size])
+
+    # The version is read first: whatever is read after it is as new or newer, never older.
+    version = archive_version()
+    labels = _labels(version)
+    key = f"findings:{version}:{_cache_key(filterset, conditions)}"
+    page_key = f"{key}:{sort}:{offset}:{limit}"
+    cached = cache.get_many([key, page_key])
+    tallies, ids = cached.get(key), cached.get(page_key)
+    if tallies is None or ids is None:
+        if "q" in conditions:
+            tallies, ids = _one_pass(conditions, query_text, sort, offset, limit, labels)
+        else:
+            tallies = tallies or _grouped_tallies(conditions, labels)
+            ids = fetch_ids(offset, limit)
+        cache.set_many({key: tallies, page_key: ids})
+    results = _CountedFindings(tallies.count, fetch_ids, (offset, ids), query_text)
+    paginator = Paginator(results, per_page, orphans=orphans)
+    return FindingSearch(paginator.get_page(page_number), facets_of(filterset, tallies), tallies.count)
+
+
 def finding_facets(filterset: FindingFilterSet) -> list[Facet]:
-    """Counts for every filter option within the other filters: a facet ignores its own selection,
-    so its options read as "how many if I also ticked this". One grouped query per facet; the
-    FilterSet's already-validated values are reused, so nothing is looked up twice."""
+    """The facets alone (see search_findings)."""
+    return search_findings(filterset, "newest", 1).facets
+
+
+def facets_of(filterset: FindingFilterSet, tallies: Tallies) -> list[Facet]:
+    """The facets as the page shows them: every option with a count, and every selected one."""
     cleaned = {}
     if filterset.is_bound:
         filterset.is_valid()  # invalid values are left out of cleaned_data, as in the results
         cleaned = filterset.form.cleaned_data
-
-    def without(name: str) -> QuerySet:
-        queryset = filterset.queryset.all()
-        for field_name, value in cleaned.items():
-            if field_name != name:
-                queryset = filterset.filters[field_name].filter(queryset, value)
-        return queryset.order_by()
-
-    def counts(queryset: QuerySet, *columns: str) -> dict[str, tuple[str, int]]:
-        rows = queryset.values_list(*columns).annotate(count=Count("pk"))
-        return {
-            row[0]: (row[1] if len(columns) > 1 else row[0], row[-1]) for row in rows if row[0] is not None
-        }
-
-    grade_of = Subquery(effective_grade_judgements().values("grade")[:1])
-    tallies = {
-        "authority": counts(
-            without("authority"), "inspection__authority__slug", "inspection__authority__short_name"
-        ),
-        "region": counts(without("region"), "inspection__authority__region"),
-        "inspection_kind": counts(without("inspection_kind"), "inspection__kind"),
-        "theme": counts(
-            FindingTheme.objects.filter(finding__in=without("theme").values("pk")),
-            "theme__slug",
-            "theme__name",
-        ),
-        "kind": counts(without("kind"), "kind"),
-        "grade": counts(without("grade").annotate(effective_grade=grade_of), "effective_grade"),
-    }
     selected_names = {
         "authority": {a.slug: a.short_name for a in cleaned.get("authority") or []},
         "theme": {t.slug: t.name for t in cleaned.get("theme") or []},
     }
-    fixed_labels = {
-        "region": dict(Region.choices),
-        "inspection_kind": dict(InspectionKind.choices),
-        "kind": dict(FindingKind.choices),
-        "grade": dict(Grade.choices),
-    }
     facets = []
-    for name in ("authority", "region", "inspection_kind", "theme", "kind", "grade"):
+    for name in FACETS:
         filter_ = filterset.filters[name]
+        counts = tallies.options[name]
         selected = {str(value) for value in filterset.data.getlist(name)} if filterset.is_bound else set()
-        if name in fixed_labels:
-            labels = fixed_labels[name]
+        if name in FIXED_LABELS:
+            labels = FIXED_LABELS[name]
         else:
-            labels = {value: label for value, (label, _) in tallies[name].items()} | selected_names[name]
+            labels = {value: label for value, (label, _) in counts.items()} | selected_names[name]
         options = [
-            FacetOption(value, label, tallies[name].get(value, ("", 0))[1], value in selected)
+            FacetOption(value, label, counts.get(value, ("", 0))[1], value in selected)
             for value, label in labels.items()
-            if value in tallies[name] or value in selected
+            if value in counts or value in selected
         ]
-        if name not in fixed_labels:
+        if name not in FIXED_LABELS:
             options.sort(key=lambda option: option.label.lower())
         facets.append(Facet(name, filter_.label, options))
     return facets
@@ -202,3 +536,20 @@ def authority_timeline(authority: Authority) -> QuerySet:
     return inspections_with_judgements(
         Inspection.objects.filter(authority__in=[authority.pk, *predecessors]).order_by("-date", "-pk")
     )
+
+
+AUTHORITY_THEME_COUNTS = """
+SELECT theme_id, count(*) FROM inspections_finding CROSS JOIN LATERAL unnest(theme_ids) AS theme_id
+WHERE authority_id = %s GROUP BY 1
+"""
+
+
+def authority_theme_counts(authority: Authority) -> list[Theme]:
+    """The themes of an authority's findings, each with `.count` (how many carry it), most first."""
+    with connection.cursor() as cursor:
+        cursor.execute(AUTHORITY_THEME_COUNTS, [authority.pk])
+        counts = dict(cursor.fetchall())
+    themes = list(Theme.objects.filter(pk__in=counts))
+    for theme in themes:
+        theme.count = counts[theme.pk]
+    return sorted(themes, key=lambda theme: (-theme.count, theme.name))

@@ -1,10 +1,13 @@
 """Thin views: each reads through a FilterSet or a selector and renders, exports or serialises."""
 
 import csv
+import functools
+import io
 from collections import defaultdict
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Max, Min, OuterRef, Q, StringAgg, Subquery, Value
+from django.db import transaction
+from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import ExtractYear
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -20,11 +23,12 @@ from .models import Authority, Finding, FindingTheme, Inspection, Theme
 from .openapi import API_MAX_PAGE_SIZE, API_PAGE_SIZE, api_document
 from .selectors import (
     SORTS,
+    authority_theme_counts,
     authority_timeline,
-    finding_facets,
     finding_results,
     inspections_with_judgements,
     latest_grades_subquery,
+    search_findings,
     with_snippets,
     with_themes,
 )
@@ -96,10 +100,9 @@ def finding_search(request):
     filterset = FindingFilterSet(request.GET or None)
     query_text = filterset.search_text if filterset.is_bound else ""
     sort = _sort_of(request, bool(query_text))
-    paginator = Paginator(finding_results(filterset, sort), PAGE_SIZE, orphans=3)
-    page = paginator.get_page(request.GET.get("page"))
+    search = search_findings(filterset, sort, request.GET.get("page"), per_page=PAGE_SIZE, orphans=3)
+    page, facets = search.page, search.facets
     findings = with_themes(with_snippets(list(page.object_list), query_text))
-    facets = finding_facets(filterset)
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
     context = {
@@ -120,75 +123,84 @@ def finding_search(request):
     return render(request, "findings/search.html", context)
 
 
-class _Echo:
-    """A file-like object whose write() hands the line back, for streaming csv.writer output."""
-
-    def write(self, value):
-        return value
+# Rows fetched from the database, and written to the response, at a time.
+CSV_CHUNK_ROWS = 500
 
 
 def findings_csv(request):
     """The whole current result set as CSV, streamed in a fixed column order."""
     filterset = FindingFilterSet(request.GET or None)
-    findings = (
-        finding_results(filterset, "oldest")
-        .annotate(
-            theme_slugs=StringAgg("themes__slug", delimiter=Value("; "), order_by="themes__slug"),
-            theme_names=StringAgg("themes__name", delimiter=Value("; "), order_by="themes__slug"),
-        )
-        .values(
-            "pk",
-            "kind",
-            "section",
-            "area",
-            "order",
-            "page",
-            "text",
-            "theme_slugs",
-            "theme_names",
-            "inspection_id",
-            "inspection__kind",
-            "inspection__date",
-            "inspection__title",
-            "inspection__authority__short_name",
-            "inspection__authority__slug",
-            "inspection__authority__gss_code",
-            "inspection__authority__region",
-        )
-    )
+    # Authorities and themes are looked up here rather than joined: the findings carry their ids.
+    findings = finding_results(filterset, "oldest").values_list(
+        "pk", "authority_id", "inspection_kind", "inspection_date", "inspection__title", "kind", "section",
+        "area", "order", "page", "theme_ids", "text", "inspection_id",
+    )  # fmt: skip
     base = request.build_absolute_uri("/").rstrip("/")
     regions, kinds = dict(Region.choices), dict(InspectionKind.choices)
     finding_kinds, areas = dict(FindingKind.choices), dict(JudgementArea.choices)
-    columns = {
-        "finding_id": lambda f: f["pk"],
-        "authority": lambda f: f["inspection__authority__short_name"],
-        "authority_slug": lambda f: f["inspection__authority__slug"],
-        "gss_code": lambda f: f["inspection__authority__gss_code"],
-        "region": lambda f: regions[f["inspection__authority__region"]],
-        "inspection_type": lambda f: kinds[f["inspection__kind"]],
-        "inspection_type_slug": lambda f: f["inspection__kind"],
-        "inspection_date": lambda f: f["inspection__date"].isoformat() if f["inspection__date"] else "",
-        "inspection_title": lambda f: f["inspection__title"],
-        "finding_type": lambda f: finding_kinds[f["kind"]],
-        "finding_type_slug": lambda f: f["kind"],
-        "section": lambda f: f["section"],
-        "judgement_area": lambda f: areas.get(f["area"], ""),
-        "judgement_area_slug": lambda f: f["area"] or "",
-        "order": lambda f: f["order"],
-        "page": lambda f: f["page"] or "",
-        "themes": lambda f: f["theme_names"] or "",
-        "theme_slugs": lambda f: f["theme_slugs"] or "",
-        "text": lambda f: f["text"],
-        "url": lambda f: (
-            f"{base}{reverse('inspection-detail', args=[f['inspection_id']])}#finding-{f['order']}"
-        ),
+    authorities = {
+        authority.pk: (authority.short_name, authority.slug, authority.gss_code, regions[authority.region])
+        for authority in Authority.objects.all()
     }
-    writer = csv.writer(_Echo())
+    themes = {theme.pk: theme for theme in Theme.objects.all()}
+
+    @functools.lru_cache(maxsize=4096)
+    def themes_of(theme_ids: tuple[int, ...]) -> tuple[str, str]:
+        tagged = sorted((themes[pk] for pk in theme_ids if pk in themes), key=lambda theme: theme.slug)
+        return "; ".join(theme.name for theme in tagged), "; ".join(theme.slug for theme in tagged)
+
+    @functools.lru_cache(maxsize=256)
+    def inspection_url(pk: int) -> str:
+        return f"{base}{reverse('inspection-detail', args=[pk])}"
+
+    columns = [
+        "finding_id", "authority", "authority_slug", "gss_code", "region", "inspection_type",
+        "inspection_type_slug", "inspection_date", "inspection_title", "finding_type", "finding_type_slug",
+        "section", "judgement_area", "judgement_area_slug", "order", "page", "themes", "theme_slugs", "text",
+        "url",
+    ]  # fmt: skip
+
+    def row(pk, authority_id, inspection_kind, date, title, kind, section, area, order, page, theme_ids, text,
+            inspection_id):  # fmt: skip
+        return [
+            pk,
+            *authorities[authority_id],
+            kinds[inspection_kind],
+            inspection_kind,
+            date.isoformat() if date else "",
+            title,
+            finding_kinds[kind],
+            kind,
+            section,
+            areas.get(area, ""),
+            area or "",
+            order,
+            page or "",
+            *themes_of(tuple(theme_ids)),
+            text,
+            f"{inspection_url(inspection_id)}#finding-{order}",
+        ]
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flushed() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
 
     def rows():
-        yield writer.writerow(columns)
-        for finding in findings.iterator(chunk_size=2000):
-            yield writer.writerow([value(finding) for value in columns.values()])
+        writer.writerow(columns)
+        yield flushed()
+        # In a transaction the server-side cursor streams; in autocommit Django declares it WITH
+        # HOLD, and PostgreSQL would build the whole result before sending the first row.
+        with transaction.atomic():
+            for number, finding in enumerate(findings.iterator(chunk_size=CSV_CHUNK_ROWS), start=1):
+                writer.writerow(row(*finding))
+                if number % CSV_CHUNK_ROWS == 0:
+                    yield flushed()
+        yield flushed()
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="findings.csv"'
@@ -363,11 +375,7 @@ def authority_detail(request, slug):
         if authority.is_current
         else Authority.objects.none()
     )
-    theme_counts = (
-        Theme.objects.filter(findings__inspection__authority=authority)
-        .annotate(count=Count("findings"))
-        .order_by("-count", "name")
-    )
+    theme_counts = authority_theme_counts(authority)
     context = {
         "authority": authority,
         "timeline": timeline,

@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 # Settings the project applies to its embedded server (a real server's are documented in the README).
 SERVER_SETTINGS = {
-    "shared_buffers": "512MB",
+    "shared_buffers": "2GB",
     "effective_cache_size": "4GB",
     "work_mem": "32MB",
     "maintenance_work_mem": "256MB",

@@ -1,0 +1,410 @@
+"""The fast paths give exactly what straightforward ORM queries give, on a small archive.
+
+The search page counts, facets and pages in one pass over the findings' own columns (copies of their
+inspection, grade and themes kept by database triggers), caches counts without a text query, and the
+CSV export and authority page read the same copies. Here each is checked against the plain joins
+the archive was first written with, and the copies against their sources after every kind of write.
+"""
+
+import csv
+import datetime
+import io
+import random
+
+import pytest
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.cache import cache
+from django.db.models import Count, Exists, F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import QueryDict
+from django.urls import reverse
+
+from inspections.choices import FindingKind, Grade, InspectionKind, JudgementArea
+from inspections.filters import FindingFilterSet
+from inspections.models import Authority, Finding, FindingTheme, Inspection, Judgement, Theme
+from inspections.selectors import archive_version, authority_theme_counts, search_findings
+from inspections.services import inspection_reparse, report_ingest
+from inspections.themes import tag_findings
+
+from .conftest import SEEDS
+from .factories import FindingFactory, InspectionFactory, JudgementFactory
+
+pytestmark = pytest.mark.django_db
+
+SENTENCES = [
+    "Social workers receive regular reflective supervision from their managers.",
+    "Personal advisers are not supervised often enough, so care leavers' plans drift.",
+    "Care leavers live in suitable accommodation and most are in education or work.",
+    "Assessments are timely and consider the child's history and lived experience.",
+    "Management oversight of decisions at the front door is not consistently recorded.",
+    "Children at risk of exploitation are identified quickly and protected.",
+    "Neglect is recognised late, and managers do not always challenge drift.",
+    "Strategy meetings are held promptly when children are at risk of significant harm.",
+    "Return home interviews for children who go missing are not always completed.",
+    "Homophobic bullying is challenged by leaders and schools.",
+]
+AUTHORITIES = ["leeds", "rutland", "cornwall", "birmingham", "leicestershire"]
+AREAS = [None, "help_and_protection", "care_leavers", "in_care", "overall_effectiveness"]
+
+
+@pytest.fixture
+def archive():
+    """About 250 findings over 16 inspections of five authorities, graded, tagged and dated apart."""
+    rng = random.Random(7)
+    themes = [
+        Theme.objects.create(slug=slug, name=name, description=name)
+        for slug, name in [("supervision", "Supervision"), ("care-leavers", "Care leavers"),
+                           ("neglect", "Neglect"), ("multi-agency", "Multi-agency")]
+    ]  # fmt: skip
+    kinds = list(InspectionKind.values[:6])
+    for number in range(16):
+        start = datetime.date(2010 + number % 14, 1 + number % 12, 3)
+        inspection = InspectionFactory(
+            authority=Authority.objects.get(slug=AUTHORITIES[number % 5]),
+            kind=kinds[number % len(kinds)],
+            start_date=start,
+            end_date=start + datetime.timedelta(days=4),
+        )
+        for area in rng.sample(
+            ["overall_effectiveness", "help_and_protection", "care_leavers"], k=number % 4
+        ):
+            JudgementFactory(inspection=inspection, area=area, grade=rng.choice(Grade.values))
+        findings = [
+            Finding(
+                inspection=inspection,
+                order=order,
+                kind=rng.choice(FindingKind.values),
+                area=rng.choice(AREAS),
+                section=rng.choice(["Leadership", "Children in care", ""]),
+                text=" ".join(rng.sample(SENTENCES, k=rng.randint(1, 3))),
+            )
+            for order in range(1, rng.randint(8, 24))
+        ]
+        Finding.objects.bulk_create(findings)
+    tags = [
+        FindingTheme(finding=finding, theme=theme, matched=theme.slug)
+        for finding in Finding.objects.all()
+        for theme in themes
+        if rng.random() < 0.3
+    ]
+    FindingTheme.objects.bulk_create(tags)
+    cache.clear()
+    return themes
+
+
+# Straightforward ORM: the joins the archive was first written with --------------------------------
+
+
+def overall(field="area"):
+    return Coalesce(OuterRef(field), Value(JudgementArea.OVERALL_EFFECTIVENESS.value))
+
+
+def plain(params: dict, skip: str = ""):
+    findings = Finding.objects.all()
+    if params.get("q"):
+        findings = findings.filter(
+            search_vector=SearchQuery(params["q"], search_type="websearch", config="english")
+        )
+    lookups = {
+        "authority": "inspection__authority__slug__in",
+        "region": "inspection__authority__region__in",
+        "inspection_kind": "inspection__kind__in",
+        "kind": "kind__in",
+    }
+    for name, lookup in lookups.items():
+        if params.get(name) and name != skip:
+            findings = findings.filter(**{lookup: params[name]})
+    if params.get("date_from"):
+        findings = findings.filter(inspection__date__gte=params["date_from"])
+    if params.get("date_to"):
+        findings = findings.filter(inspection__date__lte=params["date_to"])
+    if params.get("theme") and skip != "theme":
+        tagged = FindingTheme.objects.filter(finding=OuterRef("pk"), theme__slug__in=params["theme"])
+        findings = findings.filter(Exists(tagged))
+    if params.get("grade") and skip != "grade":
+        graded = Judgement.objects.filter(
+            inspection=OuterRef("inspection"), area=overall(), grade__in=params["grade"]
+        )
+        findings = findings.filter(Exists(graded))
+    return findings
+
+
+def plain_ordered(params: dict, sort: str) -> list[int]:
+    findings = plain(params)
+    if sort == "relevance":
+        query = SearchQuery(params["q"], search_type="websearch", config="english")
+        findings = findings.annotate(rank=SearchRank(F("search_vector"), query, cover_density=True))
+        findings = findings.order_by("-rank", "-inspection__date", "inspection_id", "order")
+    elif sort == "oldest":
+        findings = findings.order_by("inspection__date", "inspection_id", "order")
+    else:
+        findings = findings.order_by("-inspection__date", "-inspection_id", "order")
+    return list(findings.values_list("pk", flat=True))
+
+
+def plain_facets(params: dict) -> dict[str, dict[str, int]]:
+    def grouped(queryset, column):
+        rows = queryset.order_by().values_list(column).annotate(n=Count("pk"))
+        return {value: n for value, n in rows if value is not None}
+
+    grade_of = Subquery(
+        Judgement.objects.filter(inspection=OuterRef("inspection"), area=overall()).values("grade")[:1]
+    )
+    return {
+        "authority": grouped(plain(params, "authority"), "inspection__authority__slug"),
+        "region": grouped(plain(params, "region"), "inspection__authority__region"),
+        "inspection_kind": grouped(plain(params, "inspection_kind"), "inspection__kind"),
+        "theme": grouped(FindingTheme.objects.filter(finding__in=plain(params, "theme")), "theme__slug"),
+        "kind": grouped(plain(params, "kind"), "kind"),
+        "grade": grouped(plain(params, "grade").annotate(effective=grade_of), "effective"),
+    }
+
+
+def query_dict(params: dict) -> QueryDict:
+    data = QueryDict(mutable=True)
+    for name, value in params.items():
+        data.setlist(name, value if isinstance(value, list) else [value])
+    return data
+
+
+# The search page's one pass, and browsing --------------------------------------------------------
+
+QUERIES = [None, "supervision", "care leavers", '"reflective supervision"', "neglect OR exploitation",
+           "supervision -managers", "homophobic", "nothing-matches-this"]  # fmt: skip
+FILTERS = [
+    {},
+    {"authority": ["leeds"]},
+    {"authority": ["leeds", "rutland"], "kind": ["narrative", "strength"]},
+    {"region": ["yorkshire_and_the_humber", "south_west"]},
+    {"inspection_kind": ["sif", "ilacs"]},
+    {"date_from": "2014-01-01", "date_to": "2019-12-31"},
+    {"theme": ["supervision"]},
+    {"theme": ["care-leavers", "neglect"], "grade": ["good", "inadequate"]},
+    {"kind": ["area_for_improvement"]},
+    {"grade": ["requires_improvement"]},
+    {"authority": ["cornwall"], "region": ["south_west"], "theme": ["multi-agency"], "grade": ["good"],
+     "inspection_kind": ["cra_unannounced", "slac", "sif"], "kind": ["narrative"]},
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda filters: "&".join(filters) or "no filters")
+def test_count_facets_and_every_page_match_plain_queries(archive, filters):
+    for query in QUERIES:
+        params = {**filters, **({"q": query} if query else {})}
+        expected_facets = plain_facets(params)
+        for sort in ["relevance", "newest", "oldest"] if query else ["newest", "oldest"]:
+            expected = plain_ordered(params, sort)
+            pages = max(1, -(-len(expected) // 5))
+            for number in sorted({1, 2, pages // 2, pages} - {0}):
+                filterset = FindingFilterSet(query_dict(params))
+                search = search_findings(filterset, sort, str(number), per_page=5, orphans=1)
+                assert search.count == len(expected), (params, sort)
+                bottom = (search.page.number - 1) * 5
+                got = [finding.pk for finding in search.page.object_list]
+                assert got == expected[bottom : bottom + len(got)], (params, sort, number)
+            assert search.page.end_index() == len(expected)  # the last page ends with the last finding
+            facets = {f.name: {o.value: o.count for o in f.options if o.count} for f in search.facets}
+            assert facets == expected_facets, params
+
+
+@pytest.mark.parametrize("page", ["0", "-3", "abc", "", "99999", "99999999999999999999999999", None])
+def test_out_of_range_pages_are_paged_as_the_paginator_does(archive, page):
+    params = {"q": "supervision"}
+    expected = plain_ordered(params, "relevance")
+    search = search_findings(FindingFilterSet(query_dict(params)), "relevance", page, per_page=7, orphans=2)
+    number = search.page.number
+    assert number == (1 if page in ("abc", "", None) else search.page.paginator.num_pages)
+    assert [f.pk for f in search.page.object_list] == expected[
+        (number - 1) * 7 : (number - 1) * 7 + len(search.page.object_list)
+    ]
+
+
+def test_invalid_filter_values_are_ignored_like_the_results(archive):
+    params = {
+        "q": "supervision",
+        "region": ["atlantis"],
+        "kind": ["area_for_improvement"],
+        "date_from": "nope",
+    }
+    search = search_findings(FindingFilterSet(query_dict(params)), "relevance", "1")
+    # as before: a filter in error turns relevance off, while the text still filters
+    expected = plain_ordered({"q": "supervision", "kind": ["area_for_improvement"]}, "newest")
+    assert search.count == len(expected)
+    assert [f.pk for f in search.page.object_list] == expected[:20]
+
+
+def test_the_page_shows_the_one_pass_results(client, archive):
+    response = client.get(
+        reverse("finding-search"), {"q": "supervision", "authority": "leeds", "sort": "newest"}
+    )
+    page = response.context["page"]
+    expected = plain_ordered({"q": "supervision", "authority": ["leeds"]}, "newest")
+    assert page.paginator.count == len(expected)
+    assert [finding.pk for finding in page.object_list] == expected[:20]
+    assert all(finding.snippet for finding in page.object_list)
+
+
+# Cached counts without a text query ---------------------------------------------------------------
+
+
+def test_browsing_counts_are_cached_until_the_archive_changes(archive):
+    params = {"authority": ["leeds"]}
+    first = search_findings(FindingFilterSet(query_dict(params)), "newest", "1")
+    version = archive_version()
+    inspection = Inspection.objects.filter(authority__slug="leeds").first()
+    FindingFactory(inspection=inspection, order=500, kind="strength", text="A new strength in Leeds.")
+    assert archive_version() != version
+    second = search_findings(FindingFilterSet(query_dict(params)), "newest", "1")
+    assert second.count == first.count + 1 == len(plain_ordered(params, "newest"))
+    kinds = {o.value: o.count for f in second.facets if f.name == "kind" for o in f.options}
+    assert kinds == plain_facets(params)["kind"]
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda: Theme.objects.filter(slug="neglect").update(name="Neglect and drift"),
+        lambda: Judgement.objects.filter(pk=Judgement.objects.first().pk).update(grade="outstanding"),
+        lambda: Inspection.objects.filter(pk=Inspection.objects.first().pk).update(kind="jtai"),
+        lambda: FindingTheme.objects.filter(pk=FindingTheme.objects.first().pk).delete(),
+        lambda: Authority.objects.filter(slug="leeds").update(region="london"),
+    ],
+)
+def test_every_write_to_the_archive_changes_its_version(archive, write):
+    version = archive_version()
+    write()
+    assert archive_version() != version
+    search = search_findings(FindingFilterSet(query_dict({})), "newest", "1")
+    facets = {facet.name: {o.value: o.count for o in facet.options} for facet in search.facets}
+    assert facets == plain_facets({})
+
+
+# The copies on each finding stay right -----------------------------------------------------------
+
+
+def assert_copies_right():
+    grade_of = Subquery(
+        Judgement.objects.filter(inspection=OuterRef("inspection"), area=overall()).values("grade")[:1]
+    )
+    for finding in Finding.objects.annotate(expected_grade=grade_of).select_related("inspection"):
+        tags = sorted(FindingTheme.objects.filter(finding=finding).values_list("theme_id", flat=True))
+        assert (
+            finding.authority_id,
+            finding.inspection_kind,
+            finding.inspection_date,
+            finding.grade,
+            finding.theme_ids,
+        ) == (
+            finding.inspection.authority_id,
+            finding.inspection.kind,
+            finding.inspection.date,
+            finding.expected_grade,
+            tags,
+        ), finding.pk
+
+
+def test_copies_are_set_on_insert(archive):
+    assert_copies_right()
+
+
+def test_copies_follow_edits_to_inspections_judgements_findings_and_tags(archive):
+    inspection = Inspection.objects.filter(judgements__isnull=False).first()
+    # as the admin saves an inspection: every field written, authority, kind and dates changed
+    inspection.authority = Authority.objects.get(slug="rutland")
+    inspection.kind = InspectionKind.JTAI
+    inspection.start_date, inspection.end_date = datetime.date(2024, 2, 1), datetime.date(2024, 2, 3)
+    inspection.save()
+    judgement = inspection.judgements.first()
+    judgement.grade = Grade.ADEQUATE if judgement.grade != Grade.ADEQUATE else Grade.GOOD
+    judgement.save()
+    Judgement.objects.create(inspection=inspection, area="in_care", grade=Grade.INADEQUATE)
+    inspection.judgements.filter(area="overall_effectiveness").delete()
+    Finding.objects.filter(inspection=inspection).update(area="in_care")
+    finding = Finding.objects.filter(inspection=inspection).first()
+    finding.area = None
+    finding.theme_ids = [123456]  # a stale copy written by the ORM is put right
+    finding.save()
+    FindingTheme.objects.filter(finding__inspection=inspection).delete()
+    FindingTheme.objects.create(finding=finding, theme=Theme.objects.get(slug="neglect"))
+    FindingTheme.objects.filter(finding=finding).update(theme=Theme.objects.get(slug="supervision"))
+    Inspection.objects.filter(pk=inspection.pk).update(
+        start_date=None, published_date=datetime.date(2024, 3, 1)
+    )
+    assert_copies_right()
+
+
+def test_copies_follow_tagging_ingest_and_reparse(archive):
+    Theme.objects.filter(slug="supervision").update(phrases="supervision\nsupervised")
+    assert tag_findings().added
+    inspection = report_ingest(
+        data=(SEEDS / "rutland-2016-single-inspection.txt").read_bytes(), filename="rutland-2016.txt"
+    )
+    Judgement.objects.filter(inspection=inspection, area="overall_effectiveness").update(grade="outstanding")
+    inspection_reparse(inspection=inspection)
+    assert_copies_right()
+
+
+# The CSV export and the authority page ----------------------------------------------------------
+
+
+def test_csv_export_matches_plain_joins(client, archive):
+    params = {"theme": ["supervision", "neglect"], "date_from": "2012-01-01"}
+    response = client.get(reverse("finding-csv"), params)
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    expected = plain_ordered(params, "oldest")
+    assert [int(row["finding_id"]) for row in rows] == expected
+    for row in rows:
+        finding = Finding.objects.select_related("inspection__authority").get(pk=int(row["finding_id"]))
+        themes = finding.themes.order_by("slug")
+        assert row["authority_slug"] == finding.inspection.authority.slug
+        assert row["gss_code"] == finding.inspection.authority.gss_code
+        assert row["inspection_type_slug"] == finding.inspection.kind
+        assert row["inspection_date"] == finding.inspection.date.isoformat()
+        assert row["inspection_title"] == finding.inspection.title
+        assert row["theme_slugs"] == "; ".join(theme.slug for theme in themes)
+        assert row["themes"] == "; ".join(theme.name for theme in themes)
+        assert row["url"].endswith(f"/inspections/{finding.inspection_id}/#finding-{finding.order}")
+
+
+def test_authority_theme_counts_match_plain_joins(archive):
+    for authority in Authority.objects.filter(slug__in=AUTHORITIES):
+        expected = (
+            Theme.objects.filter(findings__inspection__authority=authority)
+            .annotate(count=Count("findings"))
+            .order_by("-count", "name")
+        )
+        got = authority_theme_counts(authority)
+        assert [(t.slug, t.count) for t in got] == [(t.slug, t.count) for t in expected]
+
+
+# The synthetic archive -----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_synth_adds_a_marked_recombined_archive_and_drop_removes_only_it(archive):
+    from inspections.synthetic import SYNTHETIC_PREFIX, drop_synthetic, sentences_of, synthesise
+
+    real = {
+        "inspections": set(Inspection.objects.values_list("pk", flat=True)),
+        "findings": set(Finding.objects.values_list("pk", "text")),
+        "tags": FindingTheme.objects.count(),
+    }
+    sentences = {sentence for _, text in real["findings"] for sentence in sentences_of(text)}
+    counts = synthesise(findings=300, seed=5)
+    made = Finding.objects.filter(inspection__source_filename__startswith=SYNTHETIC_PREFIX)
+    assert counts.findings == made.count() == 300
+    assert (
+        Inspection.objects.filter(source_filename__startswith=SYNTHETIC_PREFIX).count() == counts.inspections
+    )
+    # every synthetic text is made of real sentences, and the copies on each finding are right
+    assert all(set(sentences_of(text)) <= sentences for text in made.values_list("text", flat=True))
+    assert_copies_right()
+    first = sorted(made.values_list("inspection__sha256", "order", "text"))
+
+    drop_synthetic()
+    assert set(Inspection.objects.values_list("pk", flat=True)) == real["inspections"]
+    assert set(Finding.objects.values_list("pk", "text")) == real["findings"]
+    assert FindingTheme.objects.count() == real["tags"]
+    # the same seed over the same real archive makes the same archive again
+    synthesise(findings=300, seed=5)
+    assert sorted(made.values_list("inspection__sha256", "order", "text")) == first
