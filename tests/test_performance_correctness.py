@@ -381,7 +381,7 @@ def test_authority_theme_counts_match_plain_joins(archive):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_synth_adds_a_marked_recombined_archive_and_drop_removes_only_it(archive):
+def test_synth_adds_a_marked_recombined_archive_and_drop_removes_only_it(authorities, archive):
     from inspections.synthetic import SYNTHETIC_PREFIX, drop_synthetic, sentences_of, synthesise
 
     real = {
