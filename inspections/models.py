@@ -6,7 +6,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Mod, Replace
+from django.db.models.lookups import Exact
 from django.urls import reverse
 
 from .choices import AuthorityType, FindingKind, Grade, InspectionKind, JudgementArea, Region, choice_values
@@ -292,6 +293,19 @@ def _quoted(items: list[str]) -> str:
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
+# One finding in SAMPLE_EVERY (those whose id is a multiple of it) forms the sample that broad
+# searches estimate their counts from. Ids are handed out in order, so the sample is spread evenly
+# over every report, authority and year.
+SAMPLE_EVERY = 32
+IN_SAMPLE = Q(Exact(Mod("id", SAMPLE_EVERY), 0))
+
+
+def _without_angle_brackets(field: str) -> Replace:
+    text = models.TextField()
+    less_than = Replace(F(field), models.Value("<"), models.Value(" "), output_field=text)
+    return Replace(less_than, models.Value(">"), models.Value(" "), output_field=text)
+
+
 class Finding(models.Model):
     inspection = models.ForeignKey(
         Inspection, on_delete=models.CASCADE, related_name="findings", help_text="The report it comes from."
@@ -319,8 +333,10 @@ class Finding(models.Model):
         help_text="Practice themes the finding is about.",
     )
     search_vector = models.GeneratedField(
-        expression=SearchVector("text", weight="A", config="english")
-        + SearchVector("section", weight="C", config="english"),
+        # PostgreSQL's parser reads "<script>…</script>" as a tag and would index nothing inside
+        # it: angle brackets become spaces first, so every word a finding shows can be found.
+        expression=SearchVector(_without_angle_brackets("text"), weight="A", config="english")
+        + SearchVector(_without_angle_brackets("section"), weight="C", config="english"),
         output_field=SearchVectorField(),
         db_persist=True,
         help_text="Full-text index of the text (weighted highest) and the section heading.",
@@ -374,7 +390,16 @@ class Finding(models.Model):
                 include=["id", "authority", "inspection_kind", "kind", "grade", "theme_ids"],
             ),
             models.Index(fields=["inspection_date", "inspection", "order"], name="finding_oldest"),
-            models.Index(fields=["authority"], name="finding_authority"),
+            # The sample that counts are estimated from when a search matches more findings than
+            # can be counted quickly (selectors.search_findings): its text index and its browsing
+            # index, each a small fraction of the whole.
+            GinIndex(fields=["search_vector"], name="finding_sample_search", condition=IN_SAMPLE),
+            models.Index(
+                fields=["-inspection_date", "-inspection", "order"],
+                name="finding_sample_newest",
+                include=["id", "authority", "inspection_kind", "kind", "grade", "theme_ids"],
+                condition=IN_SAMPLE,
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["inspection", "order"], name="finding_order_unique"),

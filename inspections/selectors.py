@@ -6,6 +6,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchHeadline, SearchRank
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
@@ -13,7 +14,6 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
-    Count,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -32,7 +32,7 @@ from django.utils.safestring import mark_safe
 
 from .choices import FindingKind, Grade, InspectionKind, JudgementArea, Region
 from .filters import FindingFilterSet, search_query
-from .models import Authority, Finding, FindingTheme, Inspection, Judgement, Theme
+from .models import IN_SAMPLE, SAMPLE_EVERY, Authority, Finding, FindingTheme, Inspection, Judgement, Theme
 
 SORTS = {
     "relevance": "Most relevant",
@@ -153,10 +153,28 @@ FIXED_LABELS = {
 
 @dataclass
 class Tallies:
-    """How many findings the filters give, and per facet {value: (label, count)}."""
+    """How many findings the filters give, and per facet {value: (label, count)}; estimated from
+    the sample when `estimated`."""
 
     count: int
     options: dict[str, dict[str, tuple[str, int]]]
+    estimated: bool = False
+
+    def scaled(self, factor: int) -> "Tallies":
+        """The sample's tallies as estimates for the whole archive, each to two significant figures."""
+        return Tallies(
+            estimate(self.count * factor),
+            {
+                facet: {value: (label, estimate(n * factor)) for value, (label, n) in options.items()}
+                for facet, options in self.options.items()
+            },
+            estimated=True,
+        )
+
+
+def estimate(n: int) -> int:
+    """n to two significant figures (an estimate should not look more precise than it is)."""
+    return n if n < 100 else round(n, 2 - len(str(n)))
 
 
 # One pass over the findings that match the text (and dates): each filter with a facet becomes a
@@ -172,7 +190,7 @@ combo AS MATERIALIZED (
 theme_set AS (SELECT theme_ids{flags}, count(*) AS n FROM matched GROUP BY {theme_set_keys})
 {tallies}
 UNION ALL
-SELECT 'page', NULL, NULL, NULL, NULL, NULL, NULL,
+SELECT 'page', NULL, NULL, NULL, NULL, NULL, (SELECT count(*) FROM matched),
        ARRAY(SELECT id FROM matched WHERE {all} ORDER BY {order} LIMIT %s OFFSET %s)
 """
 COMBO_TALLY = """
@@ -230,10 +248,22 @@ def _labels(version: str) -> Labels:
 
 
 def _one_pass(conditions: dict[str, Q], query_text: str, sort: str, offset: int, limit: int, labels: Labels):
-    """Count, facet counts and the ids of findings [offset, offset + limit) in the order asked for."""
+    """Count, facet counts and the ids of findings [offset, offset + limit) in the order asked for,
+    and how many findings the facet counts read (those that at most one facet filter turns away)."""
     always, flagged = _facet_conditions(conditions)
     columns = ["id", "authority_id", "inspection_kind", "kind", "grade", "theme_ids"]
     columns += ["inspection_date", "inspection_id", "order"]
+    if len(flagged) > 1:
+        # A finding that two filters turn away counts in no facet: only the rest are read.
+        always.append(
+            functools.reduce(
+                operator.or_,
+                (
+                    functools.reduce(operator.and_, [c for other, c in flagged.items() if other != name])
+                    for name in flagged
+                ),
+            )
+        )
     matched = (
         Finding.objects.filter(*always)
         .order_by()
@@ -300,7 +330,7 @@ def _one_pass(conditions: dict[str, Q], query_text: str, sort: str, offset: int,
         cursor.execute(sql, [*params, limit, offset])
         rows = cursor.fetchall()
 
-    count, ids, options = 0, [], {facet: {} for facet in FACETS}
+    count, ids, read, options = 0, [], 0, {facet: {} for facet in FACETS}
 
     def add(facet: str, value, label: str, n: int):
         if value is not None:
@@ -308,7 +338,7 @@ def _one_pass(conditions: dict[str, Q], query_text: str, sort: str, offset: int,
 
     for group, bits, key, inspection_kind, kind, grade, n, page_ids in rows:
         if group == "page":
-            ids = page_ids
+            ids, read = page_ids, n
             continue
         for facet in facets_of_group[group]:
             if facet == "theme" and bits is None and key in labels.themes:
@@ -326,7 +356,7 @@ def _one_pass(conditions: dict[str, Q], query_text: str, sort: str, offset: int,
             elif facet in ("inspection_kind", "kind", "grade"):
                 value = {"inspection_kind": inspection_kind, "kind": kind, "grade": grade}[facet]
                 add(facet, value, FIXED_LABELS[facet].get(value, value), n)
-    return Tallies(count, options), ids
+    return Tallies(count, options), ids, read
 
 
 def archive_version() -> str:
@@ -345,43 +375,6 @@ def _cache_key(filterset: FindingFilterSet, conditions: dict[str, Q]) -> str:
             value = sorted(getattr(item, "pk", item) for item in value)
         parts.append(f"{name}={value}")
     return hashlib.sha256("&".join(parts).encode()).hexdigest()
-
-
-def _grouped_tallies(conditions: dict[str, Q], labels: Labels) -> Tallies:
-    """One grouped query per facet, each on the findings' own columns (the covering index)."""
-    always, flagged = _facet_conditions(conditions)
-
-    def without(name: str) -> QuerySet:
-        others = [condition for other, condition in flagged.items() if other != name]
-        return Finding.objects.filter(*always, *others).order_by()
-
-    def grouped(queryset: QuerySet, column: str) -> dict:
-        return dict(queryset.values_list(column).annotate(n=Count("*")).values_list(column, "n"))
-
-    options: dict[str, dict[str, tuple[str, int]]] = {facet: {} for facet in FACETS}
-    for pk, n in grouped(without("authority"), "authority_id").items():
-        slug, name, _ = labels.authorities[pk]
-        options["authority"][slug] = (name, n)
-    for pk, n in grouped(without("region"), "authority_id").items():
-        region = labels.authorities[pk][2]
-        total = options["region"].get(region, ("", 0))[1] + n
-        options["region"][region] = (FIXED_LABELS["region"][region], total)
-    for facet in ("inspection_kind", "kind", "grade"):
-        for value, n in grouped(without(facet), facet).items():
-            if value is not None:
-                options[facet][value] = (FIXED_LABELS[facet].get(value, value), n)
-    theme_sql, params = without("theme").values("theme_ids").query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT theme_id, count(*) FROM ({theme_sql}) AS tagged "
-            "CROSS JOIN LATERAL unnest(tagged.theme_ids) AS theme_id GROUP BY 1",
-            params,
-        )
-        for pk, n in cursor.fetchall():
-            if pk in labels.themes:
-                slug, name = labels.themes[pk]
-                options["theme"][slug] = (name, n)
-    return Tallies(Finding.objects.filter(*conditions.values()).count(), options)
 
 
 class _CountedFindings:
@@ -418,18 +411,25 @@ class FindingSearch:
     page: Page
     facets: list[Facet]
     count: int
+    sort: str
+    approximate: bool  # the count is an estimate from the sample
+    facets_approximate: bool  # the facets' counts are
 
 
 def search_findings(
-    filterset: FindingFilterSet, sort: str, page_number, *, per_page: int = 20, orphans: int = 3
+    filterset: FindingFilterSet, sort: str | None, page_number, *, per_page: int = 20, orphans: int = 3
 ) -> FindingSearch:
-    """A page of the filtered findings in the order asked for, with the facets.
+    """A page of the filtered findings in the order asked for (None: the default), with the facets.
 
-    With a text query, one pass over its matches gives the count, the facets and the page's ids;
-    without one, grouped queries over the findings' own columns (their covering index) give the
-    counts, and the date-ordered index the page. Both are cached under the archive's version, so
-    a repeated search (another visitor, the next page, back again) costs a cache read, and any
-    write to the archive makes every cached figure unreachable."""
+    The sample (one finding in SAMPLE_EVERY, with indexes of its own) is read first. When it says
+    the count and facets would read at most ARCHIVE_EXACT_COUNTS_UP_TO findings (the matches of the
+    text and dates that at most one facet filter turns away), one pass over them gives the exact
+    count, every facet's counts and the page's ids, ranked by relevance by default when there is a
+    text query. When they would read more, the counts are the sample's, scaled and marked as
+    estimates, and the page is still exact but newest first by default, since ranking every match
+    would be slow; relevance stays one choice away. Counts and pages are cached under the archive's
+    version, so a repeated search costs a cache read, and any write to the archive makes every
+    cached figure unreachable."""
     conditions = filterset.conditions()
     query_text = filterset.search_text
     try:
@@ -438,37 +438,58 @@ def search_findings(
     except (TypeError, ValueError):
         requested = 1
     offset, limit = (requested - 1) * per_page, per_page + orphans
-    if sort == "relevance" and not query_text:
+    if sort not in ORDERINGS:
+        sort = None
+    elif sort == "relevance" and not query_text:
         sort = "newest"  # as finding_results: no text, or a filter in error, means no relevance
-
-    if "q" in conditions:
-
-        def fetch_ids(start: int, size: int) -> list[int]:
-            return _one_pass(conditions, query_text, sort, start, size, labels)[1]
-
-    else:
-        ordered = Finding.objects.filter(*conditions.values()).order_by(*ORDERINGS[sort])
-
-        def fetch_ids(start: int, size: int) -> list[int]:
-            return list(ordered.values_list("pk", flat=True)[start : start + size])
 
     # The version is read first: whatever is read after it is as new or newer, never older.
     version = archive_version()
     labels = _labels(version)
     key = f"findings:{version}:{_cache_key(filterset, conditions)}"
-    page_key = f"{key}:{sort}:{offset}:{limit}"
-    cached = cache.get_many([key, page_key])
-    tallies, ids = cached.get(key), cached.get(page_key)
-    if tallies is None or ids is None:
-        if "q" in conditions:
-            tallies, ids = _one_pass(conditions, query_text, sort, offset, limit, labels)
+    tallies, ids = cache.get(key), None
+    if tallies is None:
+        up_to = settings.ARCHIVE_EXACT_COUNTS_UP_TO
+        sample, _, read = _one_pass({**conditions, "sample": IN_SAMPLE}, query_text, "newest", 0, 0, labels)
+        if read * SAMPLE_EVERY <= up_to:  # few enough to count exactly, facets and all
+            exact_sort = sort or ("relevance" if query_text else "newest")
+            tallies, ids, _ = _one_pass(conditions, query_text, exact_sort, offset, limit, labels)
+            cache.set(f"{key}:{exact_sort}:{offset}:{limit}", ids)
         else:
-            tallies = tallies or _grouped_tallies(conditions, labels)
-            ids = fetch_ids(offset, limit)
-        cache.set_many({key: tallies, page_key: ids})
-    results = _CountedFindings(tallies.count, fetch_ids, (offset, ids), query_text)
+            tallies = sample.scaled(SAMPLE_EVERY)
+        cache.set(key, tallies)
+    if sort is None:
+        sort = "relevance" if query_text and not tallies.estimated else "newest"
+
+    ordered = Finding.objects.filter(*conditions.values())
+    if sort == "relevance":
+        ordered = ordered.annotate(rank=_rank(query_text))
+    ordered = ordered.order_by(*ORDERINGS[sort])
+
+    def fetch_ids(start: int, size: int) -> list[int]:
+        return list(ordered.values_list("pk", flat=True)[start : start + size])
+
+    page_key = f"{key}:{sort}:{offset}:{limit}"
+    if ids is None:
+        ids = cache.get(page_key)
+    if ids is None:
+        ids = fetch_ids(offset, limit + 1)  # one more, to know whether the page is the last
+        cache.set(page_key, ids)
+    count, count_estimated = tallies.count, tallies.estimated
+    if count_estimated and (0 < len(ids) <= limit or (offset == 0 and len(ids) <= limit)):
+        count, count_estimated = offset + len(ids), False  # the page reached the last match
+    elif count_estimated:
+        count = max(count, offset + len(ids))  # never fewer than the page has shown exist
+    results = _CountedFindings(count, fetch_ids, (offset, ids), query_text)
     paginator = Paginator(results, per_page, orphans=orphans)
-    return FindingSearch(paginator.get_page(page_number), facets_of(filterset, tallies), tallies.count)
+    return FindingSearch(
+        paginator.get_page(page_number),
+        facets_of(filterset, tallies),
+        count,
+        sort,
+        count_estimated,
+        tallies.estimated,
+    )
 
 
 def finding_facets(filterset: FindingFilterSet) -> list[Facet]:

@@ -129,6 +129,10 @@ CACHES = {
     }
 }
 
+# A search that matches more findings than this (judged from the sample) shows estimated counts and
+# lists its findings newest first, rather than counting and ranking every match (selectors).
+ARCHIVE_EXACT_COUNTS_UP_TO = int(os.environ.get("ARCHIVE_EXACT_COUNTS_UP_TO", "10000"))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

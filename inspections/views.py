@@ -5,6 +5,7 @@ import functools
 import io
 from collections import defaultdict
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_safe
 from . import charts
 from .choices import FindingKind, InspectionKind, JudgementArea, Region
 from .filters import AuthorityFilterSet, FindingFilterSet, InspectionFilterSet
-from .models import Authority, Finding, FindingTheme, Inspection, Theme
+from .models import SAMPLE_EVERY, Authority, Finding, FindingTheme, Inspection, Theme
 from .openapi import API_MAX_PAGE_SIZE, API_PAGE_SIZE, api_document
 from .selectors import (
     SORTS,
@@ -54,10 +55,13 @@ def home(request):
 
 
 def _sort_of(request, has_query: bool) -> str:
+    return _sort_chosen(request, has_query) or ("relevance" if has_query else "newest")
+
+
+def _sort_chosen(request, has_query: bool) -> str | None:
+    """The order the visitor chose, or None to leave it to the search."""
     sort = request.GET.get("sort", "")
-    if sort not in SORTS or (sort == "relevance" and not has_query):
-        sort = "relevance" if has_query else "newest"
-    return sort
+    return sort if sort in SORTS and (sort != "relevance" or has_query) else None
 
 
 def _selected_tags(request, filterset: FindingFilterSet, facets) -> list[dict]:
@@ -99,7 +103,7 @@ def _ignored_messages(filterset) -> list[str]:
 def finding_search(request):
     filterset = FindingFilterSet(request.GET or None)
     query_text = filterset.search_text if filterset.is_bound else ""
-    sort = _sort_of(request, bool(query_text))
+    sort = _sort_chosen(request, bool(query_text))
     search = search_findings(filterset, sort, request.GET.get("page"), per_page=PAGE_SIZE, orphans=3)
     page, facets = search.page, search.facets
     findings = with_themes(with_snippets(list(page.object_list), query_text))
@@ -111,7 +115,10 @@ def finding_search(request):
         "page": page,
         "findings": findings,
         "facets": facets,
-        "sort": sort,
+        "search": search,
+        "exact_counts_up_to": settings.ARCHIVE_EXACT_COUNTS_UP_TO,
+        "sample_every": SAMPLE_EVERY,
+        "sort": search.sort,
         "sorts": {key: label for key, label in SORTS.items() if key != "relevance" or query_text},
         "tags": _selected_tags(request, filterset, facets),
         "ignored": _ignored_messages(filterset) if filterset.is_bound else [],

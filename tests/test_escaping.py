@@ -40,8 +40,10 @@ def test_search_results_show_the_markup_as_text(client, finding):
     [
         ("bold", "&lt;b&gt;<mark>bold</mark>&lt;/b&gt;"),
         ("wrote", "<mark>wrote</mark> &lt;script&gt;alert(1)&lt;/script&gt;"),
-        # PostgreSQL's parser reads <script>…</script> as a tag and indexes nothing inside it, but a
-        # finding found by another word has the words inside highlighted too, still escaped.
+        # PostgreSQL's parser would read <script>…</script> as a tag; the words inside are indexed
+        # (migration 0004) and highlighted, still escaped.
+        ("alert", "&lt;script&gt;<mark>alert</mark>(1)&lt;/script&gt;"),
+        ("script", "wrote &lt;<mark>script</mark>&gt;alert(1)"),
         (
             "bold OR alert",
             "&lt;script&gt;<mark>alert</mark>(1)&lt;/script&gt; and &lt;b&gt;<mark>bold</mark>",

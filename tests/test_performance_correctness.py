@@ -8,21 +8,23 @@ the archive was first written with, and the copies against their sources after e
 
 import csv
 import datetime
+import functools
 import io
+import operator
 import random
 
 import pytest
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Mod
 from django.http import QueryDict
 from django.urls import reverse
 
 from inspections.choices import FindingKind, Grade, InspectionKind, JudgementArea
 from inspections.filters import FindingFilterSet
-from inspections.models import Authority, Finding, FindingTheme, Inspection, Judgement, Theme
-from inspections.selectors import archive_version, authority_theme_counts, search_findings
+from inspections.models import SAMPLE_EVERY, Authority, Finding, FindingTheme, Inspection, Judgement, Theme
+from inspections.selectors import FACETS, archive_version, authority_theme_counts, estimate, search_findings
 from inspections.services import inspection_reparse, report_ingest
 from inspections.themes import tag_findings
 
@@ -142,8 +144,17 @@ def plain_ordered(params: dict, sort: str) -> list[int]:
     return list(findings.values_list("pk", flat=True))
 
 
-def plain_facets(params: dict) -> dict[str, dict[str, int]]:
+def in_sample(findings):
+    """The findings of the sample that broad searches estimate from: ids that are multiples of it."""
+    return findings.annotate(bucket=Mod("id", SAMPLE_EVERY)).filter(bucket=0)
+
+
+def plain_facets(params: dict, sample: bool = False) -> dict[str, dict[str, int]]:
     def grouped(queryset, column):
+        if sample and queryset.model is Finding:
+            queryset = in_sample(queryset)
+        elif sample:  # the themes of the findings in the sample
+            queryset = queryset.annotate(bucket=Mod("finding_id", SAMPLE_EVERY)).filter(bucket=0)
         rows = queryset.order_by().values_list(column).annotate(n=Count("pk"))
         return {value: n for value, n in rows if value is not None}
 
@@ -205,6 +216,72 @@ def test_count_facets_and_every_page_match_plain_queries(archive, filters):
             assert search.page.end_index() == len(expected)  # the last page ends with the last finding
             facets = {f.name: {o.value: o.count for o in f.options if o.count} for f in search.facets}
             assert facets == expected_facets, params
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda filters: "&".join(filters) or "no filters")
+def test_broad_searches_estimate_counts_from_the_sample_and_page_exactly(archive, filters, settings):
+    settings.ARCHIVE_EXACT_COUNTS_UP_TO = 0  # every search that the sample finds at all is "broad"
+    for query in QUERIES:
+        params = {**filters, **({"q": query} if query else {})}
+        sampled = in_sample(plain(params)).count()
+        # what the facets read: the findings that at most one facet filter turns away
+        facet_filters = [name for name in FACETS if params.get(name)]
+        read = functools.reduce(
+            operator.or_, [plain(params, skip=name) for name in facet_filters] or [plain(params)]
+        )
+        search = search_findings(FindingFilterSet(query_dict(params)), None, "1", per_page=5, orphans=1)
+        if not in_sample(read).exists():  # none in the sample: counted exactly, relevance first as ever
+            assert not search.approximate, params
+            assert search.sort == ("relevance" if query else "newest")
+            assert search.count == len(plain_ordered(params, search.sort)), params
+            continue
+        assert search.facets_approximate, params
+        expected = plain_ordered(params, "newest")
+        # the page reads one more than it can show (5 and an orphan), so it knows whether it is the last
+        if len(expected) <= 6:  # the first page holds them all: counted exactly
+            assert (search.approximate, search.count) == (False, len(expected)), params
+        else:  # an estimate, but never fewer than the page has seen
+            assert search.approximate, params
+            assert search.count == max(estimate(sampled * SAMPLE_EVERY), 7), params
+        facets = {f.name: {o.value: o.count for o in f.options if o.count} for f in search.facets}
+        expected_facets = {
+            name: {value: estimate(n * SAMPLE_EVERY) for value, n in counts.items()}
+            for name, counts in plain_facets(params, sample=True).items()
+        }
+        assert facets == expected_facets, params
+        # the page is exact: newest first by default, and every match ranked when relevance is chosen
+        assert search.sort == "newest"
+        got = [f.pk for f in search.page.object_list]
+        assert got == expected[: len(got)] and len(got) >= min(5, len(expected)), params
+        for sort in ["relevance", "oldest"] if query else ["oldest"]:
+            chosen = search_findings(FindingFilterSet(query_dict(params)), sort, "2", per_page=5, orphans=1)
+            assert chosen.sort == sort and chosen.facets_approximate, params
+            expected = plain_ordered(params, sort)
+            start = (chosen.page.number - 1) * 5
+            got = [f.pk for f in chosen.page.object_list]
+            assert got == expected[start : start + len(got)], (params, sort)
+            assert len(got) >= min(5, len(expected) - start), (params, sort)
+
+
+def test_estimates_are_rounded_to_two_significant_figures():
+    assert [estimate(n) for n in [0, 7, 99, 100, 149, 155, 1234, 37282, 1_007_936]] == [
+        0, 7, 99, 100, 150, 160, 1200, 37000, 1_000_000
+    ]  # fmt: skip
+
+
+def test_the_page_says_when_its_counts_are_estimates(client, archive, settings):
+    settings.ARCHIVE_EXACT_COUNTS_UP_TO = 0
+    sampled = in_sample(plain({"q": "supervision"})).count()
+    assert sampled, "the test archive should have findings about supervision in the sample"
+    html = client.get(reverse("finding-search"), {"q": "supervision"}).content.decode()
+    assert f"About {estimate(sampled * SAMPLE_EVERY):,} finding" in html
+    assert f"from a sample of one finding in {SAMPLE_EVERY}" in html
+    assert "listed newest first" in html and '<span class="visually-hidden">about </span>' in html
+    settings.ARCHIVE_EXACT_COUNTS_UP_TO = 10_000
+    cache.clear()
+    html = client.get(reverse("finding-search"), {"q": "supervision"}).content.decode()
+    assert f"{len(plain_ordered({'q': 'supervision'}, 'newest')):,} finding" in html
+    assert "About " not in html and "estimates" not in html
 
 
 @pytest.mark.parametrize("page", ["0", "-3", "abc", "", "99999", "99999999999999999999999999", None])
