@@ -190,7 +190,7 @@ combo AS MATERIALIZED (
 theme_set AS (SELECT theme_ids{flags}, count(*) AS n FROM matched GROUP BY {theme_set_keys})
 {tallies}
 UNION ALL
-SELECT 'page', NULL, NULL, NULL, NULL, NULL, (SELECT count(*) FROM matched),
+SELECT 'page', NULL, NULL, NULL, NULL, NULL, NULL,
        ARRAY(SELECT id FROM matched WHERE {all} ORDER BY {order} LIMIT %s OFFSET %s)
 """
 COMBO_TALLY = """
@@ -247,14 +247,11 @@ def _labels(version: str) -> Labels:
     return labels
 
 
-def _one_pass(conditions: dict[str, Q], query_text: str, sort: str, offset: int, limit: int, labels: Labels):
-    """Count, facet counts and the ids of findings [offset, offset + limit) in the order asked for,
-    and how many findings the facet counts read (those that at most one facet filter turns away)."""
+def _read_conditions(conditions: dict[str, Q]) -> list[Q]:
+    """What the facet counts read: the findings the text and dates keep that at most one facet
+    filter turns away (one that two filters turn away counts in no facet)."""
     always, flagged = _facet_conditions(conditions)
-    columns = ["id", "authority_id", "inspection_kind", "kind", "grade", "theme_ids"]
-    columns += ["inspection_date", "inspection_id", "order"]
     if len(flagged) > 1:
-        # A finding that two filters turn away counts in no facet: only the rest are read.
         always.append(
             functools.reduce(
                 operator.or_,
@@ -264,8 +261,16 @@ def _one_pass(conditions: dict[str, Q], query_text: str, sort: str, offset: int,
                 ),
             )
         )
+    return always
+
+
+def _one_pass(conditions: dict[str, Q], query_text: str, sort: str, offset: int, limit: int, labels: Labels):
+    """Count, facet counts and the ids of findings [offset, offset + limit) in the order asked for."""
+    flagged = _facet_conditions(conditions)[1]
+    columns = ["id", "authority_id", "inspection_kind", "kind", "grade", "theme_ids"]
+    columns += ["inspection_date", "inspection_id", "order"]
     matched = (
-        Finding.objects.filter(*always)
+        Finding.objects.filter(*_read_conditions(conditions))
         .order_by()
         .annotate(
             **{
@@ -330,7 +335,7 @@ def _one_pass(conditions: dict[str, Q], query_text: str, sort: str, offset: int,
         cursor.execute(sql, [*params, limit, offset])
         rows = cursor.fetchall()
 
-    count, ids, read, options = 0, [], 0, {facet: {} for facet in FACETS}
+    count, ids, options = 0, [], {facet: {} for facet in FACETS}
 
     def add(facet: str, value, label: str, n: int):
         if value is not None:
@@ -338,7 +343,7 @@ def _one_pass(conditions: dict[str, Q], query_text: str, sort: str, offset: int,
 
     for group, bits, key, inspection_kind, kind, grade, n, page_ids in rows:
         if group == "page":
-            ids, read = page_ids, n
+            ids = page_ids
             continue
         for facet in facets_of_group[group]:
             if facet == "theme" and bits is None and key in labels.themes:
@@ -356,7 +361,7 @@ def _one_pass(conditions: dict[str, Q], query_text: str, sort: str, offset: int,
             elif facet in ("inspection_kind", "kind", "grade"):
                 value = {"inspection_kind": inspection_kind, "kind": kind, "grade": grade}[facet]
                 add(facet, value, FIXED_LABELS[facet].get(value, value), n)
-    return Tallies(count, options), ids, read
+    return Tallies(count, options), ids
 
 
 def archive_version() -> str:
@@ -406,6 +411,11 @@ class _CountedFindings:
         return [rows[pk] for pk in ids if pk in rows]
 
 
+# Browsing without a text query reads each finding from a covering index, with no text to match
+# or rank: several times cheaper per finding than a text search, so it may read this many more.
+BROWSING_READS_PER_SEARCH_READ = 4
+
+
 @dataclass
 class FindingSearch:
     page: Page
@@ -414,6 +424,7 @@ class FindingSearch:
     sort: str
     approximate: bool  # the count is an estimate from the sample
     facets_approximate: bool  # the facets' counts are
+    exact_up_to: int  # how many findings the counts could have read and still been exact
 
 
 def search_findings(
@@ -423,7 +434,8 @@ def search_findings(
 
     The sample (one finding in SAMPLE_EVERY, with indexes of its own) is read first. When it says
     the count and facets would read at most ARCHIVE_EXACT_COUNTS_UP_TO findings (the matches of the
-    text and dates that at most one facet filter turns away), one pass over them gives the exact
+    text and dates that at most one facet filter turns away; BROWSING_READS_PER_SEARCH_READ times
+    as many without a text query), one pass over them gives the exact
     count, every facet's counts and the page's ids, ranked by relevance by default when there is a
     text query. When they would read more, the counts are the sample's, scaled and marked as
     estimates, and the page is still exact but newest first by default, since ranking every match
@@ -448,15 +460,16 @@ def search_findings(
     labels = _labels(version)
     key = f"findings:{version}:{_cache_key(filterset, conditions)}"
     tallies, ids = cache.get(key), None
+    exact_up_to = settings.ARCHIVE_EXACT_COUNTS_UP_TO * (1 if query_text else BROWSING_READS_PER_SEARCH_READ)
     if tallies is None:
-        up_to = settings.ARCHIVE_EXACT_COUNTS_UP_TO
-        sample, _, read = _one_pass({**conditions, "sample": IN_SAMPLE}, query_text, "newest", 0, 0, labels)
-        if read * SAMPLE_EVERY <= up_to:  # few enough to count exactly, facets and all
+        sampled = {**conditions, "sample": IN_SAMPLE}
+        read = Finding.objects.filter(*_read_conditions(sampled)).count()
+        if read * SAMPLE_EVERY <= exact_up_to:  # count exactly, facets and all
             exact_sort = sort or ("relevance" if query_text else "newest")
-            tallies, ids, _ = _one_pass(conditions, query_text, exact_sort, offset, limit, labels)
+            tallies, ids = _one_pass(conditions, query_text, exact_sort, offset, limit, labels)
             cache.set(f"{key}:{exact_sort}:{offset}:{limit}", ids)
         else:
-            tallies = sample.scaled(SAMPLE_EVERY)
+            tallies = _one_pass(sampled, query_text, "newest", 0, 0, labels)[0].scaled(SAMPLE_EVERY)
         cache.set(key, tallies)
     if sort is None:
         sort = "relevance" if query_text and not tallies.estimated else "newest"
@@ -489,6 +502,7 @@ def search_findings(
         sort,
         count_estimated,
         tallies.estimated,
+        exact_up_to,
     )
 
 

@@ -129,9 +129,11 @@ CACHES = {
     }
 }
 
-# A search that matches more findings than this (judged from the sample) shows estimated counts and
-# lists its findings newest first, rather than counting and ranking every match (selectors).
-ARCHIVE_EXACT_COUNTS_UP_TO = int(os.environ.get("ARCHIVE_EXACT_COUNTS_UP_TO", "10000"))
+# A text search whose counts would read more findings than this (judged from the sample; browsing
+# without text may read 4 times as many) shows estimated counts and lists its findings newest
+# first, rather than counting and ranking every match (selectors.search_findings). 6,000 keeps
+# every search under 100 ms on a 2-core machine at a million findings (README, "Performance").
+ARCHIVE_EXACT_COUNTS_UP_TO = int(os.environ.get("ARCHIVE_EXACT_COUNTS_UP_TO", "6000"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

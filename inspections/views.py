@@ -5,7 +5,6 @@ import functools
 import io
 from collections import defaultdict
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
@@ -116,7 +115,6 @@ def finding_search(request):
         "findings": findings,
         "facets": facets,
         "search": search,
-        "exact_counts_up_to": settings.ARCHIVE_EXACT_COUNTS_UP_TO,
         "sample_every": SAMPLE_EVERY,
         "sort": search.sort,
         "sorts": {key: label for key, label in SORTS.items() if key != "relevance" or query_text},
