@@ -463,8 +463,10 @@ def search_findings(
     exact_up_to = settings.ARCHIVE_EXACT_COUNTS_UP_TO * (1 if query_text else BROWSING_READS_PER_SEARCH_READ)
     if tallies is None:
         sampled = {**conditions, "sample": IN_SAMPLE}
-        read = Finding.objects.filter(*_read_conditions(sampled)).count()
-        if read * SAMPLE_EVERY <= exact_up_to:  # count exactly, facets and all
+        # counted only as far as the limit: past it, how far past does not matter
+        cap = exact_up_to // SAMPLE_EVERY
+        read = Finding.objects.filter(*_read_conditions(sampled)).order_by().values("pk")[: cap + 1].count()
+        if read <= cap:  # count exactly, facets and all
             exact_sort = sort or ("relevance" if query_text else "newest")
             tallies, ids = _one_pass(conditions, query_text, exact_sort, offset, limit, labels)
             cache.set(f"{key}:{exact_sort}:{offset}:{limit}", ids)
