@@ -14,9 +14,12 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     ExpressionWrapper,
     F,
     IntegerField,
+    Max,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -25,7 +28,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Length, Replace
+from django.db.models.functions import ExtractYear, Length, Replace
 from django.db.models.lookups import LessThanOrEqual
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -590,3 +593,69 @@ def authority_theme_counts(authority: Authority) -> list[Theme]:
     for theme in themes:
         theme.count = counts[theme.pk]
     return sorted(themes, key=lambda theme: (-theme.count, theme.name))
+
+
+# Archive-wide figures (the home page, the themes): a million findings take too long to count on
+# every request, so they are cached under the archive's version, like search counts, and are never
+# served after a change to the archive.
+
+
+def _by_version(name: str, compute: Callable[[], object]):
+    key = f"{name}:{archive_version()}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value)
+    return value
+
+
+def archive_figures() -> dict:
+    """How many current authorities, inspections and findings, the first and last inspection
+    dates, and how many findings carry each theme (`theme_counts`, by theme id)."""
+
+    def compute():
+        figures = Inspection.objects.aggregate(inspections=Count("pk"), first=Min("date"), last=Max("date"))
+        figures["authorities"] = Authority.objects.current().count()
+        figures["findings"] = Finding.objects.count()
+        tags = FindingTheme.objects.order_by().values_list("theme").annotate(n=Count("*"))
+        figures["theme_counts"] = dict(tags)
+        return figures
+
+    return _by_version("archive-figures", compute)
+
+
+def themes_with_counts(figures: dict | None = None) -> list[Theme]:
+    """Every theme with `.finding_count`, how many findings carry it, by name."""
+    counts = (figures or archive_figures())["theme_counts"]
+    themes = list(Theme.objects.order_by("name"))
+    for theme in themes:
+        theme.finding_count = counts.get(theme.pk, 0)
+    return themes
+
+
+@dataclass
+class ThemeFigures:
+    by_year: dict[int, dict[str, int]]  # year -> finding kind -> findings with the theme
+    top_authorities: list[tuple[int, int]]  # (authority id, areas for improvement), most first
+    total: int
+
+
+def theme_figures(theme: Theme) -> ThemeFigures:
+    """A theme's findings by year and kind, and the authorities with most areas for improvement
+    about it (read from the findings' own copies of their dates, authorities and themes)."""
+
+    def compute():
+        tagged = Finding.objects.filter(theme_ids__contains=[theme.pk]).order_by()
+        by_year: dict[int, dict[str, int]] = {}
+        dated = tagged.filter(inspection_date__isnull=False).annotate(year=ExtractYear("inspection_date"))
+        for year, kind, n in dated.values_list("year", "kind").annotate(n=Count("*")):
+            by_year.setdefault(year, {})[kind] = n
+        top = (
+            tagged.filter(kind=FindingKind.AREA_FOR_IMPROVEMENT)
+            .values_list("authority_id")
+            .annotate(n=Count("*"))
+            .order_by("-n", "authority_id")
+        )
+        return ThemeFigures(by_year, list(top[:10]), tagged.count())
+
+    return _by_version(f"theme-figures:{theme.pk}", compute)

@@ -7,8 +7,7 @@ from collections import defaultdict
 
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
-from django.db.models.functions import ExtractYear
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -19,16 +18,19 @@ from django.views.decorators.http import require_safe
 from . import charts
 from .choices import FindingKind, InspectionKind, JudgementArea, Region
 from .filters import AuthorityFilterSet, FindingFilterSet, InspectionFilterSet
-from .models import SAMPLE_EVERY, Authority, Finding, FindingTheme, Inspection, Theme
+from .models import SAMPLE_EVERY, Authority, Inspection, Theme
 from .openapi import API_MAX_PAGE_SIZE, API_PAGE_SIZE, api_document
 from .selectors import (
     SORTS,
+    archive_figures,
     authority_theme_counts,
     authority_timeline,
     finding_results,
     inspections_with_judgements,
     latest_grades_subquery,
     search_findings,
+    theme_figures,
+    themes_with_counts,
     with_snippets,
     with_themes,
 )
@@ -38,15 +40,9 @@ PAGE_SIZE = 20
 
 
 def home(request):
-    span = Inspection.objects.aggregate(first=Min("date"), last=Max("date"))
-    figures = {
-        "authorities": Authority.objects.current().count(),
-        "inspections": Inspection.objects.count(),
-        "findings": Finding.objects.count(),
-        **span,
-    }
     latest = inspections_with_judgements(Inspection.objects.order_by("-date", "-pk"))[:8]
-    themes = Theme.objects.annotate(finding_count=Count("findings")).order_by("-finding_count", "name")
+    figures = archive_figures()
+    themes = sorted(themes_with_counts(figures), key=lambda theme: -theme.finding_count)  # by name in a tie
     return render(request, "home.html", {"figures": figures, "latest": latest, "themes": themes})
 
 
@@ -446,35 +442,24 @@ def inspection_source(request, pk):
 
 
 def theme_list(request):
-    themes = Theme.objects.annotate(finding_count=Count("findings")).order_by("name")
-    return render(request, "themes/list.html", {"themes": themes})
+    return render(request, "themes/list.html", {"themes": themes_with_counts()})
 
 
 def theme_detail(request, slug):
     theme = get_object_or_404(Theme, slug=slug)
-    yearly = (
-        FindingTheme.objects.filter(theme=theme, finding__inspection__date__isnull=False)
-        .annotate(year=ExtractYear("finding__inspection__date"))
-        .values_list("year", "finding__kind")
-        .annotate(count=Count("pk"))
-    )
-    counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for year, kind, count in yearly:
-        counts[year][kind] = count
-    top_authorities = (
-        Authority.objects.filter(
-            inspections__findings__themes=theme,
-            inspections__findings__kind=FindingKind.AREA_FOR_IMPROVEMENT,
-        )
-        .annotate(count=Count("inspections__findings"))
-        .order_by("-count", "short_name")[:10]
-    )
+    figures = theme_figures(theme)
+    authorities = Authority.objects.in_bulk([pk for pk, _ in figures.top_authorities])
+    top_authorities = []
+    for pk, count in figures.top_authorities:
+        if pk in authorities:
+            authorities[pk].count = count
+            top_authorities.append(authorities[pk])
     context = {
         "theme": theme,
-        "chart": charts.stacked_bars(dict(counts), dict(FindingKind.choices)),
-        "table": sorted(counts.items()),
+        "chart": charts.stacked_bars(figures.by_year, dict(FindingKind.choices)),
+        "table": sorted(figures.by_year.items()),
         "kinds": FindingKind.choices,
         "top_authorities": top_authorities,
-        "total": FindingTheme.objects.filter(theme=theme).count(),
+        "total": figures.total,
     }
     return render(request, "themes/detail.html", context)
