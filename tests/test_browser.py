@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from inspections.models import SAMPLE_EVERY, Inspection
+
 from .browser import (
     AXE_LAYOUT_OPTIONS,
     CHROMIUM,
@@ -17,6 +19,7 @@ from .browser import (
     screenshot,
     tab_to,
 )
+from .factories import FindingFactory
 from .pages import PAGE_TYPES, PHRASE, build_archive
 
 pytestmark = [
@@ -55,6 +58,27 @@ def test_page_type_has_no_accessibility_violations(page, archive, name):
     screenshot(page, f"{name}-phone")
     # Reflow (WCAG 1.4.10): nothing but a table's or a chart's scrolling region is wider than a phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_estimated_counts_are_said_to_be_estimates_accessibly(page, archive, settings):
+    settings.ARCHIVE_EXACT_COUNTS_UP_TO = 0  # every search the sample sees counts as broad
+    # a finding about supervision surely in the sample, whatever ids the archive was given
+    FindingFactory(
+        id=SAMPLE_EVERY * 10**9,
+        inspection=Inspection.objects.first(),
+        order=999,
+        text="Managers give regular reflective supervision.",
+    )
+    assert page.goto("/findings/?q=supervision").status == 200
+    # the first page holds every match, so the count is exact; the facets' counts are estimates
+    expect(page.locator(SEARCH_HEADING)).to_have_text(re.compile(r"^\d+ findings for"))
+    notice = page.locator(".notice.estimate")
+    expect(notice).to_contain_text("The counts beside the filters are estimates")
+    expect(notice).to_contain_text(f"a sample of one finding in {SAMPLE_EVERY}")
+    expect(page.locator(".facet .count").first).to_contain_text("about")
+    expect(page.locator("#id_sort")).to_have_value("newest")
+    assert axe_violations(page) == ""
+    screenshot(page, "search-estimated")
 
 
 # What people do -----------------------------------------------------------------------------------
