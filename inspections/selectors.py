@@ -1,5 +1,6 @@
 """Reads: the queries behind the pages, the exports and the API, all through the FilterSets."""
 
+import dataclasses
 import functools
 import hashlib
 import operator
@@ -56,7 +57,7 @@ LESS_THAN, GREATER_THAN = "\ue002", "\ue003"
 class FacetOption:
     value: str
     label: str
-    count: int
+    count: int | None  # None: in the results shown, but too rare in the sample to estimate
     selected: bool
 
 
@@ -499,9 +500,11 @@ def search_findings(
     elif count_estimated:
         count = max(count, offset + len(ids))  # never fewer than the page has shown exist
     results = _CountedFindings(count, fetch_ids, (offset, ids), query_text)
-    paginator = Paginator(results, per_page, orphans=orphans)
+    page = Paginator(results, per_page, orphans=orphans).get_page(page_number)
+    if tallies.estimated:
+        tallies = _with_values_shown(tallies, page.object_list, labels)
     return FindingSearch(
-        paginator.get_page(page_number),
+        page,
         facets_of(filterset, tallies),
         count,
         sort,
@@ -509,6 +512,32 @@ def search_findings(
         tallies.estimated,
         exact_up_to,
     )
+
+
+def _with_values_shown(tallies: Tallies, findings: list[Finding], labels: Labels) -> Tallies:
+    """Estimated facets, with every value the page's findings show that the sample missed (a count
+    of None: too few to estimate), so whatever the results show can be chosen as a filter."""
+    options = {facet: dict(values) for facet, values in tallies.options.items()}
+
+    def shown(facet: str, value, label: str):
+        if value is not None:
+            options[facet].setdefault(value, (label, None))
+
+    for finding in findings:
+        if finding.authority_id in labels.authorities:
+            slug, name, region = labels.authorities[finding.authority_id]
+            shown("authority", slug, name)
+            shown("region", region, FIXED_LABELS["region"][region])
+        for facet, value in [
+            ("inspection_kind", finding.inspection_kind),
+            ("kind", finding.kind),
+            ("grade", finding.grade),
+        ]:
+            shown(facet, value, FIXED_LABELS[facet].get(value, value))
+        for pk in finding.theme_ids:
+            if pk in labels.themes:
+                shown("theme", *labels.themes[pk])
+    return dataclasses.replace(tallies, options=options)
 
 
 def finding_facets(filterset: FindingFilterSet) -> list[Facet]:

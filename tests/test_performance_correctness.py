@@ -249,6 +249,9 @@ def test_broad_searches_estimate_counts_from_the_sample_and_page_exactly(archive
             for name, counts in plain_facets(params, sample=True).items()
         }
         assert facets == expected_facets, params
+        # whatever the page shows can be chosen, counted or not
+        shown = {f.inspection.authority.slug for f in search.page.object_list}
+        assert shown <= {o.value for f in search.facets if f.name == "authority" for o in f.options}
         # the page is exact: newest first by default, and every match ranked when relevance is chosen
         assert search.sort == "newest"
         got = [f.pk for f in search.page.object_list]
