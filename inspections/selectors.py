@@ -161,7 +161,7 @@ class Tallies:
     the sample when `estimated`."""
 
     count: int
-    options: dict[str, dict[str, tuple[str, int]]]
+    options: dict[str, dict[str, tuple[str, int | None]]]  # None: see _with_values_shown
     estimated: bool = False
 
     def scaled(self, factor: int) -> "Tallies":
@@ -181,8 +181,9 @@ def estimate(n: int) -> int:
     return n if n < 100 else round(n, 2 - len(str(n)))
 
 
-# One pass over the findings that match the text (and dates): each filter with a facet becomes a
-# flag, so the count, every facet's counts and the page's ids come from one scan of the matches.
+# One pass over the findings the facets read (those the text and dates keep that at most one facet
+# filter turns away): each filter with a facet becomes a flag, so the count, every facet's counts
+# and the page's ids come from one scan.
 # The matches are first tallied by their facet values and flags (a few thousand combinations at
 # most), and every facet is summed from those. Facets whose own filter is not in use share the same
 # condition (all the filters), so they come from one grouping.
@@ -235,10 +236,9 @@ class Labels:
 
 def _labels(version: str) -> Labels:
     """The authorities' and themes' slugs and names, cached with the archive's version."""
-    key = f"finding-labels:{version}"
-    labels = cache.get(key)
-    if labels is None:
-        labels = Labels(
+    return _by_version(
+        "finding-labels",
+        lambda: Labels(
             {
                 pk: (slug, name, region)
                 for pk, slug, name, region in Authority.objects.values_list(
@@ -246,9 +246,9 @@ def _labels(version: str) -> Labels:
                 )
             },
             {pk: (slug, name) for pk, slug, name in Theme.objects.values_list("pk", "slug", "name")},
-        )
-        cache.set(key, labels)
-    return labels
+        ),
+        version,
+    )
 
 
 def _read_conditions(conditions: dict[str, Q]) -> list[Q]:
@@ -439,13 +439,12 @@ def search_findings(
     The sample (one finding in SAMPLE_EVERY, with indexes of its own) is read first. When it says
     the count and facets would read at most ARCHIVE_EXACT_COUNTS_UP_TO findings (the matches of the
     text and dates that at most one facet filter turns away; BROWSING_READS_PER_SEARCH_READ times
-    as many without a text query), one pass over them gives the exact
-    count, every facet's counts and the page's ids, ranked by relevance by default when there is a
-    text query. When they would read more, the counts are the sample's, scaled and marked as
-    estimates, and the page is still exact but newest first by default, since ranking every match
-    would be slow; relevance stays one choice away. Counts and pages are cached under the archive's
-    version, so a repeated search costs a cache read, and any write to the archive makes every
-    cached figure unreachable."""
+    as many without a text query), one pass over them gives the exact count, every facet's counts
+    and the page's ids, ranked by relevance by default when there is a text query. When they would
+    read more, the counts are the sample's, scaled and marked as estimates, and the page is still
+    exact but newest first by default, since ranking every match would be slow; relevance stays one
+    choice away. Counts and pages are cached under the archive's version, so a repeated search
+    costs a cache read, and any write to the archive makes every cached figure unreachable."""
     conditions = filterset.conditions()
     query_text = filterset.search_text
     try:
@@ -495,7 +494,7 @@ def search_findings(
         ids = fetch_ids(offset, limit + 1)  # one more, to know whether the page is the last
         cache.set(page_key, ids)
     count, count_estimated = tallies.count, tallies.estimated
-    if count_estimated and (0 < len(ids) <= limit or (offset == 0 and len(ids) <= limit)):
+    if count_estimated and len(ids) <= limit and (ids or offset == 0):
         count, count_estimated = offset + len(ids), False  # the page reached the last match
     elif count_estimated:
         count = max(count, offset + len(ids))  # never fewer than the page has shown exist
@@ -629,8 +628,9 @@ def authority_theme_counts(authority: Authority) -> list[Theme]:
 # served after a change to the archive.
 
 
-def _by_version(name: str, compute: Callable[[], object]):
-    key = f"{name}:{archive_version()}"
+def _by_version(name: str, compute: Callable[[], object], version: str | None = None):
+    """compute(), cached under the archive's version (read here unless the caller already has it)."""
+    key = f"{name}:{version or archive_version()}"
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -683,7 +683,7 @@ def theme_figures(theme: Theme) -> ThemeFigures:
             tagged.filter(kind=FindingKind.AREA_FOR_IMPROVEMENT)
             .values_list("authority_id")
             .annotate(n=Count("*"))
-            .order_by("-n", "authority_id")
+            .order_by("-n", "authority__short_name")
         )
         return ThemeFigures(by_year, list(top[:10]), tagged.count())
 
