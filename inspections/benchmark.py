@@ -536,10 +536,24 @@ def run_child(spec: dict) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def machine_speed_ms() -> float:
+    """A fixed piece of pure-Python work, timed (median of five): how fast this machine is now.
+    Virtual machines' speed drifts (by up to 2x over minutes on the one this was written on), so
+    two runs' figures compare only when their machine speeds do."""
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        for number in range(1_000_000):
+            total += number
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
 def run_bench(*, warm_runs: int, cold_runs: int, sqlite: bool, only: str, log) -> str:
     cases = [case for case in query_mix() if only.lower() in case.name.lower()]
     started = time.perf_counter()
-    load_before = os.getloadavg()
+    load_before = os.getloadavg(), machine_speed_ms()
     log(f"Timing {len(cases)} requests in a serving process ({warm_runs} warm, {cold_runs} cold runs each)…")
     served = run_child(
         {"cases": [asdict(case) for case in cases], "warm_runs": warm_runs, "cold_runs": cold_runs}
@@ -629,7 +643,8 @@ def report(cases, served, floors, counts, sqlite_ms, hits, sqlite_note, load_bef
     out.append(f"Archive: {findings:,} findings. Times in ms; {served['cold']}.")
     out.append(
         "warm and cold: the request without its template rendering (the FilterSet, the selectors, the "
-        "facet counts, the page of 20 with highlights), nothing cached; page p95: the whole request, "
+        "facet counts, the page of 20 with highlights), nothing cached (each process holds only the "
+        "authorities' and themes' names and the sample's size, per archive version); page p95: the whole request, "
         "template included; db p50: time in SQL; cached: the same request repeated, its counts and page "
         "served from the cache. floor: the GIN bitmap index scan alone (EXPLAIN ANALYZE, median); "
         "×floor = warm p95 / floor; count: an exact count(*) of the text's matches alone (median), the "
@@ -651,10 +666,11 @@ def report(cases, served, floors, counts, sqlite_ms, hits, sqlite_note, load_bef
     out.append(f"Serving process peak RSS: {peak:.0f} MB (target ≤ 250 MB).")
     if peak > 250:
         misses.append(f"peak RSS {peak:.0f} MB > 250 MB")
-    load_after = os.getloadavg()
+    (load_before, speed_before), load_after = load_before, os.getloadavg()
     out.append(
         f"Machine: {os.cpu_count()} CPUs, load average {load_before[0]:.1f} before and "
-        f"{load_after[0]:.1f} after; bench took {elapsed:.0f} s."
+        f"{load_after[0]:.1f} after; speed check (a fixed Python loop) {speed_before:.0f} ms before and "
+        f"{machine_speed_ms():.0f} ms after; bench took {elapsed:.0f} s."
     )
     out.append("Targets: all met." if not misses else "Targets missed:\n  " + "\n  ".join(misses))
     return "\n".join(out)

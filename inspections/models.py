@@ -418,7 +418,7 @@ class Finding(models.Model):
         return f"{self.get_kind_display()} {self.order} of {self.inspection}"
 
     def get_absolute_url(self):
-        return f"{self.inspection.get_absolute_url()}#finding-{self.order}"
+        return f"{reverse('inspection-detail', args=[self.inspection_id])}#finding-{self.order}"
 
 
 class FindingTheme(models.Model):

@@ -31,7 +31,6 @@ from .selectors import (
     search_findings,
     theme_figures,
     themes_with_counts,
-    with_snippets,
     with_themes,
 )
 from .templatetags.archive import quoted
@@ -101,7 +100,7 @@ def finding_search(request):
     sort = _sort_chosen(request, bool(query_text))
     search = search_findings(filterset, sort, request.GET.get("page"), per_page=PAGE_SIZE, orphans=3)
     page, facets = search.page, search.facets
-    findings = with_themes(with_snippets(list(page.object_list), query_text))
+    findings = list(page.object_list)  # with their snippets and theme tags (selectors.page_findings)
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
     context = {
@@ -401,13 +400,15 @@ CHART_AREAS = {
 
 def inspection_detail(request, pk):
     inspection = get_object_or_404(inspections_with_judgements(Inspection.objects.all()), pk=pk)
-    findings = with_themes(list(inspection.findings.order_by("order")))
+    findings = with_themes(list(inspection.findings.defer("search_vector").order_by("order")))
     sections = []
     for finding in findings:
         if not sections or sections[-1]["heading"] != finding.section:
             sections.append({"heading": finding.section, "findings": []})
         sections[-1]["findings"].append(finding)
-    siblings = Inspection.objects.filter(authority=inspection.authority_id).exclude(pk=inspection.pk)
+    siblings = (
+        Inspection.objects.filter(authority=inspection.authority_id).exclude(pk=inspection.pk).defer("text")
+    )
     previous = siblings.filter(Q(date__lt=inspection.date) | Q(date=inspection.date, pk__lt=inspection.pk))
     following = siblings.filter(Q(date__gt=inspection.date) | Q(date=inspection.date, pk__gt=inspection.pk))
     context = {

@@ -206,7 +206,7 @@ def test_count_facets_and_every_page_match_plain_queries(archive, filters):
         for sort in ["relevance", "newest", "oldest"] if query else ["newest", "oldest"]:
             expected = plain_ordered(params, sort)
             pages = max(1, -(-len(expected) // 5))
-            for number in sorted({1, 2, pages // 2, pages} - {0}):
+            for number in sorted({1, 2, pages // 2, pages, pages + 3} - {0}):  # past the end: the last
                 filterset = FindingFilterSet(query_dict(params))
                 search = search_findings(filterset, sort, str(number), per_page=5, orphans=1)
                 assert search.count == len(expected), (params, sort)

@@ -10,8 +10,8 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from inspections.filters import FindingFilterSet
-from inspections.models import Authority, Finding, FindingTheme
-from inspections.selectors import finding_facets, finding_results, with_snippets
+from inspections.models import Authority, FindingTheme
+from inspections.selectors import finding_facets, finding_results, page_findings
 
 from .factories import FindingFactory, InspectionFactory, JudgementFactory, ThemeFactory
 
@@ -139,7 +139,7 @@ def test_highlighting_marks_matches_and_escapes_the_text(archive):
     finding = archive["reflective"]
     finding.text = "Managers <script>alert(1)</script> give reflective supervision."
     finding.save()
-    [marked] = with_snippets([Finding.objects.get(pk=finding.pk)], "supervision")
+    [marked] = page_findings([finding.pk], "supervision")
     assert "<mark>supervision</mark>" in marked.snippet
     assert "<script>" not in marked.snippet and "&lt;script&gt;" in marked.snippet
 
