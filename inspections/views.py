@@ -26,12 +26,12 @@ from .selectors import (
     authority_theme_counts,
     authority_timeline,
     finding_results,
+    inspection_findings,
     inspections_with_judgements,
     latest_grades_subquery,
     search_findings,
     theme_figures,
     themes_with_counts,
-    with_themes,
 )
 from .templatetags.archive import quoted
 
@@ -400,7 +400,7 @@ CHART_AREAS = {
 
 def inspection_detail(request, pk):
     inspection = get_object_or_404(inspections_with_judgements(Inspection.objects.all()), pk=pk)
-    findings = with_themes(list(inspection.findings.defer("search_vector").order_by("order")))
+    findings = inspection_findings(inspection)
     sections = []
     for finding in findings:
         if not sections or sections[-1]["heading"] != finding.section:
