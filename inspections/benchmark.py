@@ -16,8 +16,10 @@ before each run: buffers warm, the request doing all its work), cached (the same
 its counts and page from the cache) and cold (the archive's tables and indexes evicted from
 PostgreSQL's shared buffers with pg_buffercache and, where the files can be read, from the operating
 system's page cache with posix_fadvise, a new connection and the cache cleared before each run: as
-after a server restart on a machine that has just booted). The targets are judged on the warm
-figures; cached ones are shown apart.
+after a server restart on a machine that has just booted). The warm and cached runs go round the
+whole mix, one run of each request a round, so that a slow spell of the machine spreads over every
+request rather than landing on a few. The targets are judged on the warm figures; cached ones are
+shown apart.
 """
 
 import json
@@ -259,34 +261,30 @@ def serve_and_measure(spec: dict) -> dict:
 
     from django.core.cache import cache
 
-    results = {}
-    for case in (Case(**item) for item in spec["cases"]):
+    cases = [Case(**item) for item in spec["cases"]]
+    results = {
+        case.name: {"warm": [], "cached": [], "cold": [], "db": [], "page": [], "queries": 0}
+        for case in cases
+    }
+    for case in cases:
         run(case)  # first run: warms this request's pages, plans and code paths
-        warm, db, page, queries, extra = Timings(), Timings(), Timings(), 0, {}
-        for _ in range(spec["warm_runs"]):
+    # Round after round of every request, rather than each request's runs together: a slow spell of
+    # the machine then spreads over every request instead of landing on a few.
+    for _ in range(spec["warm_runs"]):
+        for case in cases:
+            result = results[case.name]
             cache.clear()  # warm buffers, nothing cached: the request does all its work
-            elapsed, in_db, queries, extra = run(case)
-            warm.runs.append(elapsed)
-            db.runs.append(in_db)
-            page.runs.append(extra.pop("page"))
-        cached = Timings()
-        if case.kind == "search":
-            run(case)
-            for _ in range(spec["warm_runs"]):
-                cached.runs.append(run(case)[0])  # the same request again: served from the cache
-        cold_timings = Timings()
+            elapsed, in_db, result["queries"], extra = run(case)
+            result["warm"].append(elapsed)
+            result["db"].append(in_db)
+            result["page"].append(extra.pop("page"))
+            result.update(extra)
+            if case.kind == "search":
+                result["cached"].append(run(case)[0])  # the same request again: served from the cache
+    for case in cases:
         for _ in range(spec["cold_runs"] if case.kind != "csv" else min(spec["cold_runs"], 1)):
             cold()
-            cold_timings.runs.append(run(case)[0])
-        results[case.name] = {
-            "warm": warm.runs,
-            "cached": cached.runs,
-            "cold": cold_timings.runs,
-            "db": db.runs,
-            "page": page.runs,
-            "queries": queries,
-            **extra,
-        }
+            results[case.name]["cold"].append(run(case)[0])
     return {
         "results": results,
         "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,

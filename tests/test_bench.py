@@ -1,0 +1,32 @@
+"""The bench command runs end to end over a small archive (its figures come from running it by hand)."""
+
+import re
+
+import pytest
+
+from inspections.benchmark import query_mix
+
+from .conftest import SEEDS, python, subprocess_env
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_bench_times_every_request_of_the_mix_and_reports_the_targets(authorities, media_root):
+    env = {**subprocess_env(), "MEDIA_ROOT": str(media_root)}
+    ingest = python("manage.py", "ingest", str(SEEDS), "--no-progress", env=env, timeout=120)
+    assert "Ingested 5" in ingest.stdout, ingest.stdout + ingest.stderr
+    result = python(
+        "manage.py", "bench", "--runs", "2", "--cold-runs", "1", "--no-sqlite", env=env, timeout=600
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    table = result.stdout
+    for case in query_mix():
+        # every request has a row with its warm p50, as a number
+        row = next(line for line in table.splitlines() if line.startswith(case.name))
+        assert re.search(r"\d+\.\d|\d{3,}", row[len(case.name) :]), row
+    assert "Archive: 275 findings" in table
+    assert re.search(r"CSV export: [\d,]+ rows at [\d,]+ rows/s, memory growth \d+ MB", table)
+    assert re.search(r"Serving process peak RSS: \d+ MB", table)
+    assert re.search(r"speed check \(a fixed Python loop\) \d+ ms before and \d+ ms after", table)
+    assert "SQLite FTS5 skipped (--no-sqlite)." in table
+    assert "Targets: all met." in table or "Targets missed:" in table
