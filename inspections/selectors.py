@@ -169,6 +169,8 @@ FROM inspections_finding AS f WHERE id = ANY(%s)
 def page_findings(ids: list[int], query_text: str, labels: "Labels | None" = None) -> list[Finding]:
     """The findings with these ids, in that order, ready to list: each with `.snippet` (its text,
     escaped for HTML, the matches in <mark>), `.theme_tags` and `.authority_name`, from one query."""
+    if not ids:
+        return []
     labels = labels or _labels(archive_version())
     if query_text:
         findings = Finding.objects.raw(
