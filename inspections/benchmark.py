@@ -59,6 +59,11 @@ BROAD_QUERY = ("assessment", "assessment")
 DEEP_PAGE = 200
 CSV_ROWS = 50_000
 CSV_FILTER = {"kind": ["narrative"]}
+# The targets: at Ofsted-wide scale (about a million findings; judged from this many), searches
+# within 100 ms, ahead of SQLite FTS5 and within 5x of the GIN floor; at the archive's real size
+# (the dev corpus and seeds, some 8,000 findings), every request within 20 ms.
+AT_SCALE = 500_000
+REAL_SIZE_TARGET_MS = 20
 
 
 @dataclass
@@ -599,6 +604,8 @@ def report(cases, served, floors, counts, sqlite_ms, hits, sqlite_note, load_bef
         "page p95", "cached p50", "p95", "floor", "×floor", "count", "SQLite", "×SQLite",
     ]  # fmt: skip
     rows, misses = [], []
+    findings = Finding.objects.count()
+    at_scale = findings >= AT_SCALE
     for case in cases:
         result = served["results"][case.name]
         warm, cold, db = Timings(result["warm"]), Timings(result["cold"]), Timings(result["db"])
@@ -619,7 +626,9 @@ def report(cases, served, floors, counts, sqlite_ms, hits, sqlite_note, load_bef
                 _ms(lite.p50) if lite else "", f"{lite_ratio:.2f}" if lite_ratio else "",
             ]
         )  # fmt: skip
-        if case.kind == "search":
+        if not at_scale and case.kind != "csv" and warm.p95 > REAL_SIZE_TARGET_MS:
+            misses.append(f"{case.name}: warm p95 {warm.p95:.1f} ms > {REAL_SIZE_TARGET_MS} ms")
+        if at_scale and case.kind == "search":
             if warm.p95 > 100:
                 misses.append(f"{case.name}: warm p95 {warm.p95:.0f} ms > 100 ms")
             if floor_ratio and floor_ratio > 5:
@@ -637,8 +646,18 @@ def report(cases, served, floors, counts, sqlite_ms, hits, sqlite_note, load_bef
     csv = next((served["results"][c.name] for c in cases if c.kind == "csv"), None)
     if csv:  # the rate of the median warm export
         csv["rate"] = csv["rows"] / (Timings(csv["warm"]).p50 / 1000)
-    findings = Finding.objects.count()
     out.append(f"Archive: {findings:,} findings. Times in ms; {served['cold']}.")
+    if at_scale:
+        out.append(
+            "Targets at this scale: searches warm p95 ≤ 100 ms, faster than SQLite FTS5 and within 5× "
+            "of the GIN floor; CSV ≥ 20,000 rows/s with < 100 MB growth; peak RSS ≤ 250 MB."
+        )
+    else:
+        out.append(
+            f"Targets at this size (under {AT_SCALE:,} findings): every request warm p95 ≤ "
+            f"{REAL_SIZE_TARGET_MS} ms (the CSV export is judged by its rate and memory); CSV ≥ 20,000 "
+            "rows/s with < 100 MB growth; peak RSS ≤ 250 MB. SQLite and the floor are shown for comparison."
+        )
     out.append(
         "warm and cold: the request without its template rendering (the FilterSet, the selectors, the "
         "facet counts, the page of 20 with highlights), nothing cached (each process holds only the "
