@@ -25,6 +25,7 @@ def test_bench_times_every_request_of_the_mix_and_reports_the_targets(authoritie
         row = next(line for line in table.splitlines() if line.startswith(case.name))
         assert re.search(r"\d+\.\d|\d{3,}", row[len(case.name) :]), row
     assert "Archive: 275 findings" in table
+    assert "Targets at this size (under 500,000 findings): every request warm p95 ≤ 20 ms" in table
     assert re.search(r"CSV export: [\d,]+ rows at [\d,]+ rows/s, memory growth \d+ MB", table)
     assert re.search(r"Serving process peak RSS: \d+ MB", table)
     assert re.search(r"speed check \(a fixed Python loop\) \d+ ms before and \d+ ms after", table)

@@ -328,6 +328,23 @@ def test_the_page_shows_the_one_pass_results(client, archive):
     assert all(finding.snippet for finding in page.object_list)
 
 
+@pytest.mark.parametrize("sort", ["relevance", "newest", "oldest"])
+def test_the_api_pages_through_what_plain_queries_give(client, archive, sort):
+    params = {"q": "supervision", "theme": ["supervision", "neglect"]}
+    expected = plain_ordered(params, sort)
+    assert len(expected) > 7  # more than one page
+    got = []
+    for number in range(1, -(-len(expected) // 7) + 1):
+        query = {**params, "sort": sort, "page": number, "page_size": 7}
+        body = client.get(reverse("api-findings"), query).json()
+        assert body["count"] == len(expected)
+        for result in body["results"]:
+            themes = FindingTheme.objects.filter(finding=result["id"]).values_list("theme__slug", flat=True)
+            assert sorted(result["themes"]) == sorted(themes)
+        got += [result["id"] for result in body["results"]]
+    assert got == expected
+
+
 # Cached counts without a text query ---------------------------------------------------------------
 
 
