@@ -8,6 +8,10 @@ import re
 
 import pytest
 from django.urls import reverse
+from hypothesis import given
+from hypothesis import strategies as st
+
+from inspections.views import csv_line
 
 from .factories import FindingFactory
 
@@ -82,3 +86,20 @@ def test_the_csv_and_json_carry_the_text_exactly(client, finding):
     api_response = client.get(reverse("api-findings"), {"q": "bold"})
     assert api_response["Content-Type"] == "application/json"
     assert [result["text"] for result in json.loads(api_response.content)["results"]] == [TEXT]
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.integers(),
+            st.text(alphabet=st.sampled_from(["a", " ", ",", '"', "\n", "\r", "é", "=", "\t", "\x00"])),
+            st.text(),
+        ),
+        min_size=2,
+    )
+)
+def test_csv_lines_are_what_the_csv_module_writes(values):
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(values)
+    assert csv_line(values) == buffer.getvalue()
