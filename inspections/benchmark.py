@@ -567,7 +567,9 @@ def run_bench(*, warm_runs: int, cold_runs: int, sqlite: bool, only: str, log) -
     counts = {text: exact_count_ms(text, runs=max(warm_runs // 2, 3)) for text in texts}
     sqlite_ms, sqlite_note = {}, ""
     if sqlite and sqlite_available():
-        path = export_sqlite(settings.BASE_DIR / ".bench" / "archive.sqlite", log)
+        # one file per database, so benching two archives in turn does not export each every time
+        name = settings.DATABASES["default"]["NAME"]
+        path = export_sqlite(settings.BASE_DIR / ".bench" / f"{name}.sqlite", log)
         log("Timing SQLite FTS5…")
         sqlite_ms = sqlite_times(path, cases, warm_runs)
     elif sqlite:

@@ -95,7 +95,7 @@ def finding_results(filterset: FindingFilterSet, sort: str) -> QuerySet:
 
 
 # A finding's text with the matches marked: a short one whole, a long one as fragments (fragments
-# drop a short finding's first stop word and final full stop). Its parameters: HEADLINE_PARAMS.
+# drop a short finding's first stop word and final full stop). Its parameters: headline_params.
 HEADLINE_SQL = """
 CASE WHEN length(text) <= %s
 THEN ts_headline('english', replace(replace(text, '<', %s), '>', %s), websearch_to_tsquery('english', %s), %s)
@@ -108,6 +108,7 @@ FRAGMENT_OPTIONS = f"{HIGHLIGHTED}, MaxWords=60, MinWords=30, MaxFragments=3, Fr
 
 
 def headline_params(query_text: str) -> list:
+    """HEADLINE_SQL's parameters: angle brackets swapped for marks ts_headline keeps, the query."""
     text = [LESS_THAN, GREATER_THAN, query_text]
     return [WHOLE_SNIPPET_MAX_CHARS, *text, WHOLE_OPTIONS, *text, FRAGMENT_OPTIONS]
 
