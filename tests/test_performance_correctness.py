@@ -16,9 +16,11 @@ import random
 import pytest
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Mod
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from inspections.choices import FindingKind, Grade, InspectionKind, JudgementArea
@@ -509,3 +511,18 @@ def test_synth_adds_a_marked_recombined_archive_and_drop_removes_only_it(authori
     # the same seed over the same real archive makes the same archive again
     synthesise(findings=300, seed=5)
     assert sorted(made.values_list("inspection__sha256", "order", "text")) == first
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"q": "supervision"}, {"q": "care leavers", "authority": "leeds", "theme": "supervision"}]
+)
+def test_a_page_of_findings_costs_a_few_queries_however_many_it_lists(client, archive, params):
+    """The archive's version, the one pass, the page (snippets and tags included), and one lookup
+    per filter by name: however many findings the page shows, the template reads no more."""
+    client.get(reverse("finding-search"), params)  # the labels, read once per archive version
+    cache.clear()  # the counts and the page's ids are worked out again, not read from the cache
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("finding-search"), params)
+    assert len(response.context["findings"]) >= 3
+    lookups = sum(1 for name in ("authority", "theme") if name in params)
+    assert len(queries) == 3 + lookups, [query["sql"] for query in queries.captured_queries]
