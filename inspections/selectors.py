@@ -142,16 +142,21 @@ def inspection_findings(inspection: Inspection) -> list[Finding]:
         .order_by("order")
     )
     themes = _labels(archive_version()).themes
-    tags: dict[int, list[ThemeTag]] = {}
+    tagged: dict[int, list[tuple[int, str]]] = {}
     rows = FindingTheme.objects.filter(finding__inspection=inspection).values_list(
         "finding", "theme", "matched"
     )
     for finding_id, theme_id, matched in rows:
-        if theme_id in themes:
-            tags.setdefault(finding_id, []).append(ThemeTag(*themes[theme_id], matched))
+        tagged.setdefault(finding_id, []).append((theme_id, matched))
     for finding in findings:
-        finding.theme_tags = sorted(tags.get(finding.pk, []), key=lambda tag: tag.name)
+        finding.theme_tags = theme_tags(tagged.get(finding.pk, []), themes)
     return findings
+
+
+def theme_tags(tags, themes: dict[int, tuple[str, str]]) -> list[ThemeTag]:
+    """A finding's (theme id, matched words) pairs as ThemeTags, by theme name (labels' themes)."""
+    shown = [ThemeTag(*themes[theme], matched) for theme, matched in tags if theme in themes]
+    return sorted(shown, key=lambda tag: tag.name)
 
 
 # What a list of findings shows of each, all from the finding's own row (its copies of its
@@ -183,12 +188,8 @@ def page_findings(ids: list[int], query_text: str, labels: "Labels | None" = Non
     page = [by_id[pk] for pk in ids if pk in by_id]
     for finding in page:
         finding.snippet = marked_snippet(finding.shown_text)
-        tags = [  # JSON text: Django reads jsonb as text outside a JSONField
-            ThemeTag(*labels.themes[theme], matched)
-            for theme, matched in json.loads(finding.tags or "[]")
-            if theme in labels.themes
-        ]
-        finding.theme_tags = sorted(tags, key=lambda tag: tag.name)
+        # JSON text: Django reads jsonb as text outside a JSONField
+        finding.theme_tags = theme_tags(json.loads(finding.tags or "[]"), labels.themes)
         finding.authority_name = labels.authorities.get(finding.authority_id, ("", "", ""))[1]
     return page
 
