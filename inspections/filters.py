@@ -3,7 +3,7 @@
 import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from .choices import AuthorityType, FindingKind, Grade, InspectionKind, Region
 from .models import Authority, Finding, Inspection, Theme
@@ -17,11 +17,18 @@ def search_query(text: str) -> SearchQuery:
     return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
 
 
+def asks_for_nothing(value) -> bool:
+    """Whether a filter's cleaned value chooses nothing (no text, no box ticked, no date)."""
+    if isinstance(value, QuerySet) and value.query.is_empty():
+        return True  # no model choice ticked: told without compiling the query to run it
+    return value is None or (not isinstance(value, str) and not value)
+
+
 def finding_condition(name: str, value) -> Q | None:
     """What one finding filter keeps, on the finding's own row (its copies of its inspection's
     authority, kind and date, of the grade that applies to it and of its themes); None when the
     value asks for nothing. The FilterSet and the one-pass facet counts (selectors) both use it."""
-    if value is None or (not isinstance(value, str) and not value):
+    if asks_for_nothing(value):
         return None
     match name:
         case "q":
@@ -46,7 +53,29 @@ def finding_condition(name: str, value) -> Q | None:
     raise ValueError(f"No finding filter is called {name!r}.")
 
 
-class FindingFilterSet(django_filters.FilterSet):
+# The model choices' querysets, as functions: each FilterSet deep-copies its filters, and a queryset
+# is costly to deep-copy, a function free (django-filter calls it once the form is built).
+def authority_choices(request) -> QuerySet:
+    return Authority.objects.only("slug", "short_name")
+
+
+def theme_choices(request) -> QuerySet:
+    return Theme.objects.only("slug", "name")
+
+
+class FilterSet(django_filters.FilterSet):
+    """A FilterSet whose form class is built once: django-filter builds a field for every filter and
+    a new form class on every request, though the filters never change (a millisecond a search)."""
+
+    def get_form_class(self):
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._form_class = form_class
+        return form_class
+
+
+class FindingFilterSet(FilterSet):
     q = django_filters.CharFilter(
         method="filter_condition",
         label="Search the findings",
@@ -56,7 +85,7 @@ class FindingFilterSet(django_filters.FilterSet):
     authority = django_filters.ModelMultipleChoiceFilter(
         method="filter_condition",
         to_field_name="slug",
-        queryset=Authority.objects.only("slug", "short_name"),
+        queryset=authority_choices,
         label="Authority",
     )
     region = django_filters.MultipleChoiceFilter(
@@ -78,7 +107,7 @@ class FindingFilterSet(django_filters.FilterSet):
     theme = django_filters.ModelMultipleChoiceFilter(
         method="filter_condition",
         to_field_name="slug",
-        queryset=Theme.objects.only("slug", "name"),
+        queryset=theme_choices,
         label="Theme",
     )
     kind = django_filters.MultipleChoiceFilter(
@@ -110,7 +139,7 @@ class FindingFilterSet(django_filters.FilterSet):
         return (self.form.cleaned_data.get("q") or "").strip() if self.is_bound and self.is_valid() else ""
 
 
-class AuthorityFilterSet(django_filters.FilterSet):
+class AuthorityFilterSet(FilterSet):
     # Checkboxes: the authorities page renders each choice as its own labelled control.
     region = django_filters.MultipleChoiceFilter(
         choices=Region.choices, label="Region", widget=forms.CheckboxSelectMultiple
@@ -135,11 +164,11 @@ class AuthorityFilterSet(django_filters.FilterSet):
         return queryset.filter(latest_overall_grade__in=grades)
 
 
-class InspectionFilterSet(django_filters.FilterSet):
+class InspectionFilterSet(FilterSet):
     authority = django_filters.ModelMultipleChoiceFilter(
         field_name="authority__slug",
         to_field_name="slug",
-        queryset=Authority.objects.only("slug", "short_name"),
+        queryset=authority_choices,
         label="Authority",
     )
     kind = django_filters.MultipleChoiceFilter(choices=InspectionKind.choices, label="Inspection type")
