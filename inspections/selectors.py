@@ -35,6 +35,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import ExtractYear
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -124,6 +125,13 @@ def marked_snippet(text: str) -> str:
     )
 
 
+@functools.cache
+def theme_url(slug: str) -> str:
+    """A theme's page: its address depends on its slug alone, and a long report's page links
+    hundreds of tags, each a reverse() otherwise."""
+    return reverse("theme-detail", args=[slug])
+
+
 class ThemeTag(NamedTuple):
     """One of a finding's themes as pages show it, with the words that earned it."""
 
@@ -131,16 +139,31 @@ class ThemeTag(NamedTuple):
     name: str
     matched: str
 
+    @property
+    def url(self) -> str:
+        return theme_url(self.slug)
 
-def inspection_findings(inspection: Inspection) -> list[Finding]:
-    """An inspection's findings in report order, each with `.theme_tags` (ThemeTag, by name): only
-    the columns the page shows, since building each model's every field is what a long report's
-    page spent most of its time on."""
-    findings = list(
-        Finding.objects.filter(inspection=inspection)
-        .only("inspection", "kind", "section", "order", "page", "text")
-        .order_by("order")
-    )
+
+class ListedFinding(NamedTuple):
+    """A finding as its inspection's page lists it."""
+
+    pk: int
+    order: int
+    kind: str
+    page: int | None
+    section: str
+    text: str
+    theme_tags: list[ThemeTag]
+
+    @property
+    def kind_label(self) -> str:
+        return FIXED_LABELS["kind"].get(self.kind, self.kind)
+
+
+def inspection_findings(inspection: Inspection) -> list[ListedFinding]:
+    """An inspection's findings in report order, each with its theme tags (by name): only what the
+    page shows, as plain rows, since building a model for each of a long report's findings was
+    most of the page's time."""
     themes = _labels(archive_version()).themes
     tagged: dict[int, list[tuple[int, str]]] = {}
     rows = FindingTheme.objects.filter(finding__inspection=inspection).values_list(
@@ -148,9 +171,12 @@ def inspection_findings(inspection: Inspection) -> list[Finding]:
     )
     for finding_id, theme_id, matched in rows:
         tagged.setdefault(finding_id, []).append((theme_id, matched))
-    for finding in findings:
-        finding.theme_tags = theme_tags(tagged.get(finding.pk, []), themes)
-    return findings
+    findings = (
+        Finding.objects.filter(inspection=inspection)
+        .order_by("order")
+        .values_list("pk", "order", "kind", "page", "section", "text")
+    )
+    return [ListedFinding(*row, theme_tags(tagged.get(row[0], []), themes)) for row in findings]
 
 
 def theme_tags(tags, themes: dict[int, tuple[str, str]]) -> list[ThemeTag]:
