@@ -1,12 +1,17 @@
 """The FilterSets: one definition of each filter, shared by the pages, the CSV export and the JSON API."""
 
+import functools
+import re
+
 import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, F, Func, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
 from .choices import AuthorityType, FindingKind, Grade, InspectionKind, Region
-from .models import Authority, Finding, Inspection, Theme
+from .models import Authority, Finding, Inspection, Theme, WordPairs
 
 SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
@@ -15,6 +20,57 @@ MAX_QUERY_LENGTH = 200
 def search_query(text: str) -> SearchQuery:
     """Websearch syntax: "a phrase", either OR other, -excluded; never a syntax error."""
     return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
+
+
+def required_phrases(text: str) -> list[str]:
+    """The quoted phrases of a websearch query that every match must hold: not one preceded by
+    "-", nor any when the query says OR anywhere (a phrase may then be one choice of several),
+    nor a last phrase left unclosed. Leaving a phrase out is always safe: see text_condition."""
+    parts = text.split('"')
+    outside, inside = parts[0::2], parts[1::2]  # each phrase follows the text before it
+    if len(parts) % 2 == 0:
+        inside.pop()  # an odd number of quote marks: the last phrase is not closed
+    if any(re.search(r"\bor\b", part, re.IGNORECASE) for part in outside):
+        return []
+    return [
+        phrase for before, phrase in zip(outside, inside, strict=False) if not before.rstrip().endswith("-")
+    ]
+
+
+@functools.lru_cache(maxsize=1024)
+def phrase_word_pairs(phrase: str) -> tuple[str, ...]:
+    """A phrase's adjacent word pairs as the database reads them (models.WordPairs)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tsvector_to_array(finding_word_pairs(to_tsvector(%s::regconfig, %s)))",
+            [SEARCH_CONFIG, phrase],
+        )
+        return tuple(cursor.fetchone()[0])
+
+
+def _tsquery_lexeme(lexeme: str) -> str:
+    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+def text_condition(text: str) -> Q:
+    """The findings a websearch query matches. A phrase's matches are first narrowed to the
+    findings holding each of its word pairs (their own index): the index of words alone gives every
+    finding holding the phrase's words anywhere, each then read to see whether they stand together,
+    several times the work. The query itself still decides, written as a function call so that
+    PostgreSQL does not also read the index of words for it."""
+    query = search_query(text)
+    pairs = sorted({pair for phrase in required_phrases(text) for pair in phrase_word_pairs(phrase)})
+    if not pairs:
+        return Q(search_vector=query)
+    holds_pairs = Func(
+        WordPairs("search_vector"),
+        RawSQL("%s::tsquery", [" & ".join(map(_tsquery_lexeme, pairs))]),
+        template="%(expressions)s",
+        arg_joiner=" @@ ",
+        output_field=BooleanField(),
+    )
+    matches = Func(F("search_vector"), query, function="ts_match_vq", output_field=BooleanField())
+    return Q(holds_pairs) & Q(matches)
 
 
 def asks_for_nothing(value) -> bool:
@@ -32,7 +88,7 @@ def finding_condition(name: str, value) -> Q | None:
         return None
     match name:
         case "q":
-            return Q(search_vector=search_query(value.strip())) if value.strip() else None
+            return text_condition(value.strip()) if value.strip() else None
         case "authority":
             return Q(authority__in=[authority.pk for authority in value])
         case "region":

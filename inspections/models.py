@@ -5,7 +5,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Func, Q
 from django.db.models.functions import Coalesce, Mod, Replace
 from django.db.models.lookups import Exact
 from django.urls import reverse
@@ -300,6 +300,17 @@ SAMPLE_EVERY = 32
 IN_SAMPLE = Q(Exact(Mod("id", SAMPLE_EVERY), 0))
 
 
+class WordPairs(Func):
+    """Every two adjacent words of a search vector, each pair one lexeme ("reflect supervis"), made
+    by the database function finding_word_pairs (migration 0006). A finding holds a phrase only if
+    it holds each of the phrase's pairs, so an index of the pairs finds the few findings that may
+    hold a phrase, where the index of words finds every finding holding all its words (several
+    times as many), each then read to check where its words stand."""
+
+    function = "finding_word_pairs"
+    output_field = SearchVectorField()
+
+
 def _without_angle_brackets(field: str) -> Replace:
     text = models.TextField()
     less_than = Replace(F(field), models.Value("<"), models.Value(" "), output_field=text)
@@ -394,6 +405,9 @@ class Finding(models.Model):
             # can be counted quickly (selectors.search_findings): its text index and its browsing
             # index, each a small fraction of the whole.
             GinIndex(fields=["search_vector"], name="finding_sample_search", condition=IN_SAMPLE),
+            # Phrase searches look up the phrase's word pairs (filters.finding_condition).
+            GinIndex(WordPairs("search_vector"), name="finding_word_pairs"),
+            GinIndex(WordPairs("search_vector"), name="finding_sample_word_pairs", condition=IN_SAMPLE),
             models.Index(
                 fields=["-inspection_date", "-inspection", "order"],
                 name="finding_sample_newest",

@@ -24,7 +24,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from inspections.choices import FindingKind, Grade, InspectionKind, JudgementArea
-from inspections.filters import FindingFilterSet
+from inspections.filters import FindingFilterSet, phrase_word_pairs, required_phrases, text_condition
 from inspections.models import SAMPLE_EVERY, Authority, Finding, FindingTheme, Inspection, Judgement, Theme
 from inspections.selectors import FACETS, archive_version, authority_theme_counts, estimate, search_findings
 from inspections.services import inspection_reparse, report_ingest
@@ -183,7 +183,8 @@ def query_dict(params: dict) -> QueryDict:
 # The search page's one pass, and browsing --------------------------------------------------------
 
 QUERIES = [None, "supervision", "care leavers", '"reflective supervision"', "neglect OR exploitation",
-           "supervision -managers", "homophobic", "nothing-matches-this"]  # fmt: skip
+           "supervision -managers", "homophobic", "nothing-matches-this", '"care leavers" -"personal advisers"',
+           '"children who go missing" interviews', '"management oversight" OR "strategy meetings"']  # fmt: skip
 FILTERS = [
     {},
     {"authority": ["leeds"]},
@@ -445,6 +446,58 @@ def test_copies_follow_tagging_ingest_and_reparse(archive):
     Judgement.objects.filter(inspection=inspection, area="overall_effectiveness").update(grade="outstanding")
     inspection_reparse(inspection=inspection)
     assert_copies_right()
+
+
+# Phrases: found through the index of their word pairs --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, phrases",
+    [
+        ('"reflective supervision"', ["reflective supervision"]),
+        ('"care leavers" plans -"personal advisers"', ["care leavers"]),
+        ('supervision -"managers oversight" "front door"', ["front door"]),
+        ('"care leavers" OR "children in care"', []),  # either phrase may be missing
+        ('"care leavers" or neglect', []),
+        ('"care leavers" "unclosed', ["care leavers"]),
+        ("no phrase at all", []),
+        ('"or" "in care"', ["or", "in care"]),  # an "or" inside quotes is a word of the phrase
+    ],
+)
+def test_required_phrases_are_those_every_match_must_hold(text, phrases):
+    assert required_phrases(text) == phrases
+
+
+def test_a_phrase_is_looked_up_by_its_adjacent_word_pairs():
+    assert phrase_word_pairs("reflective supervision") == ("reflect supervis",)
+    # "who" is left out of the index, so "children" and "go" are not adjacent
+    assert phrase_word_pairs("children who go missing") == ("go miss",)
+    assert phrase_word_pairs("care") == ()
+    # a quote mark or backslash in a word, as the query must quote it
+    assert text_condition('"o\'brien\\s care"') is not None
+
+
+def test_phrases_cut_from_real_reports_find_what_the_query_alone_finds():
+    """Two to five words cut from the seed reports' findings, punctuation and all: the pairs narrow
+    the findings, the query decides, and the findings are exactly those the query alone finds."""
+    for path in sorted(SEEDS.glob("*.txt")):
+        report_ingest(data=path.read_bytes(), filename=path.name)
+    texts = list(Finding.objects.values_list("text", flat=True))
+    rng, narrowed = random.Random(11), 0
+    for _ in range(300):
+        words = rng.choice(texts).replace('"', " ").split()
+        size = rng.randint(2, 5)
+        start = rng.randint(0, max(len(words) - size, 0))
+        query = f'"{" ".join(words[start : start + size])}"'
+        condition = text_condition(query)
+        narrowed += "finding_word_pairs" in str(Finding.objects.filter(condition).query)
+        by_query = Finding.objects.filter(
+            search_vector=SearchQuery(query, search_type="websearch", config="english")
+        )
+        assert set(Finding.objects.filter(condition).values_list("pk", flat=True)) == set(
+            by_query.values_list("pk", flat=True)
+        ), query
+    assert narrowed > 100  # most such phrases have a pair of adjacent indexed words
 
 
 # The CSV export and the authority page ----------------------------------------------------------
