@@ -1,5 +1,5 @@
 from django import template
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from inspections.choices import Grade
@@ -51,3 +51,22 @@ def facet_option(facet, option, approximate: bool) -> str:
         label=option.label,
         count=count,
     )
+
+
+# A finding's theme tags, on every finding a search or an inspection's page lists (hundreds on a long
+# report's page): an include per finding cost more than the rest of the finding together.
+THEME_TAG = '<li><a href="{}">{}</a>{}</li>'
+MATCHED = ' <span class="matched">matched “{}”</span>'
+
+
+@register.simple_tag
+def theme_tags(tags) -> str:
+    """The themes a finding is tagged with, each linked to its page, with the words that matched."""
+    if not tags:
+        return ""
+    items = format_html_join(
+        "\n",
+        THEME_TAG,
+        ((tag.url, tag.name, format_html(MATCHED, tag.matched) if tag.matched else "") for tag in tags),
+    )
+    return format_html('<ul class="theme-tags" aria-label="Themes">\n{}\n</ul>', items)
