@@ -26,7 +26,14 @@ from django.urls import reverse
 from inspections.choices import FindingKind, Grade, InspectionKind, JudgementArea
 from inspections.filters import FindingFilterSet, phrase_word_pairs, required_phrases, text_condition
 from inspections.models import SAMPLE_EVERY, Authority, Finding, FindingTheme, Inspection, Judgement, Theme
-from inspections.selectors import FACETS, archive_version, authority_theme_counts, estimate, search_findings
+from inspections.selectors import (
+    FACETS,
+    archive_version,
+    authority_theme_counts,
+    estimate,
+    ordered_finding_ids,
+    search_findings,
+)
 from inspections.services import inspection_reparse, report_ingest
 from inspections.themes import tag_findings
 
@@ -267,6 +274,22 @@ def test_broad_searches_estimate_counts_from_the_sample_and_page_exactly(archive
             got = [f.pk for f in chosen.page.object_list]
             assert got == expected[start : start + len(got)], (params, sort)
             assert len(got) >= min(5, len(expected) - start), (params, sort)
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda filters: "&".join(filters) or "no filters")
+def test_pages_read_by_date_either_way_match_plain_queries(archive, filters):
+    """An estimated search's page by date, from the date index walked or from every match read and
+    sorted (search_findings chooses by what the sample says): the same findings either way."""
+    for query in QUERIES:
+        params = {**filters, **({"q": query} if query else {})}
+        conditions = FindingFilterSet(query_dict(params)).conditions()
+        for sort in ["newest", "oldest"]:
+            expected = plain_ordered(params, sort)
+            for start in [0, 3, 17, len(expected) - 2]:
+                start = max(start, 0)
+                for read_all in [False, True]:
+                    got = ordered_finding_ids(conditions, query or "", sort, start, 6, read_all=read_all)
+                    assert got == expected[start : start + 6], (params, sort, start, read_all)
 
 
 def test_estimates_are_rounded_to_two_significant_figures():
