@@ -88,3 +88,36 @@ def test_a_new_data_folder_gets_a_postgresql_18_cluster_that_stops_when_its_last
     assert extensions == "2"
     assert (pgdata / "PG_VERSION").read_text().strip() == "18"
     assert running_server(pgdata) is None  # stopped cleanly when the process exited
+
+
+def test_pgserver_reports_and_stops_a_server_without_starting_one(own_server):
+    pgdata, env = own_server
+    embedded = {key: value for key, value in env.items() if key != "DATABASE_URL"} | {
+        "EMBEDDED_PGDATA": str(pgdata)
+    }
+    running = subprocess.run(
+        [sys.executable, "manage.py", "pgserver", "status"],
+        cwd=ROOT,
+        env=embedded,
+        capture_output=True,
+        text=True,
+    )
+    assert f"pid {running_server(pgdata).pid}" in running.stdout, running.stderr
+
+    stopped = subprocess.run(
+        [sys.executable, "manage.py", "pgserver", "stop"],
+        cwd=ROOT,
+        env=embedded,
+        capture_output=True,
+        text=True,
+    )
+    assert "has stopped" in stopped.stdout and "killing" not in stopped.stderr, stopped.stderr
+    status = subprocess.run(
+        [sys.executable, "manage.py", "pgserver", "status"],
+        cwd=ROOT,
+        env=embedded,
+        capture_output=True,
+        text=True,
+    )
+    assert "not running" in status.stdout, status.stderr
+    assert running_server(pgdata) is None  # asking did not start it again

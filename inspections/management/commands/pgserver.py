@@ -6,6 +6,9 @@ from inspections.embedded_postgres import running_server, stop_server
 
 class Command(BaseCommand):
     help = "Show or stop the embedded PostgreSQL server (used when DATABASE_URL is not set)."
+    # The system checks connect to the database, which would start the server this command reports
+    # on (a stopped server would be shown as running, and stopped twice at exit).
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("action", choices=["status", "stop"])
