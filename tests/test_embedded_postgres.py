@@ -9,7 +9,7 @@ from django.db import connection
 
 from inspections.embedded_postgres import running_server
 
-from .conftest import ROOT, child_environment
+from .conftest import ROOT, child_environment, python
 
 EMBEDDED = settings.DATABASES["default"]["ENGINE"] == "inspections.embedded_postgres"
 needs_embedded = pytest.mark.skipif(not EMBEDDED, reason="DATABASE_URL is set: the tests use that server")
@@ -95,29 +95,14 @@ def test_pgserver_reports_and_stops_a_server_without_starting_one(own_server):
     embedded = {key: value for key, value in env.items() if key != "DATABASE_URL"} | {
         "EMBEDDED_PGDATA": str(pgdata)
     }
-    running = subprocess.run(
-        [sys.executable, "manage.py", "pgserver", "status"],
-        cwd=ROOT,
-        env=embedded,
-        capture_output=True,
-        text=True,
-    )
-    assert f"pid {running_server(pgdata).pid}" in running.stdout, running.stderr
 
-    stopped = subprocess.run(
-        [sys.executable, "manage.py", "pgserver", "stop"],
-        cwd=ROOT,
-        env=embedded,
-        capture_output=True,
-        text=True,
-    )
+    def pgserver(action):
+        return python("manage.py", "pgserver", action, env=embedded, timeout=120)
+
+    running = pgserver("status")
+    assert f"pid {running_server(pgdata).pid}" in running.stdout, running.stderr
+    stopped = pgserver("stop")
     assert "has stopped" in stopped.stdout and "killing" not in stopped.stderr, stopped.stderr
-    status = subprocess.run(
-        [sys.executable, "manage.py", "pgserver", "status"],
-        cwd=ROOT,
-        env=embedded,
-        capture_output=True,
-        text=True,
-    )
+    status = pgserver("status")
     assert "not running" in status.stdout, status.stderr
     assert running_server(pgdata) is None  # asking did not start it again
