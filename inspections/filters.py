@@ -11,6 +11,7 @@ from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from .choices import AuthorityType, FindingKind, Grade, InspectionKind, Region
+from .highlight import wanted_lexemes
 from .models import Authority, Finding, Inspection, Theme, WordPairs
 
 SEARCH_CONFIG = "english"
@@ -46,6 +47,14 @@ def phrase_word_pairs(phrase: str) -> tuple[str, ...]:
             [SEARCH_CONFIG, phrase],
         )
         return tuple(cursor.fetchone()[0])
+
+
+@functools.lru_cache(maxsize=1024)
+def query_lexemes(text: str) -> frozenset[str]:
+    """The lexemes a websearch query asks for, not counting those it excludes with "-"."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT websearch_to_tsquery(%s::regconfig, %s)::text", [SEARCH_CONFIG, text])
+        return wanted_lexemes(cursor.fetchone()[0])
 
 
 def _tsquery_lexeme(lexeme: str) -> str:
