@@ -88,25 +88,29 @@ def finding_results(filterset: FindingFilterSet, sort: str) -> QuerySet:
 
 
 # The lexemes of words seen in findings, by word (lower case), for marking matches (highlight.py):
-# every process keeps those it has asked PostgreSQL for, up to this many.
-_word_lexemes: dict[str, frozenset[str]] = {}
-WORD_LEXEMES_HELD = 100_000
+# every process keeps those it has asked PostgreSQL for, up to this many (a few megabytes; the dev
+# corpus uses about 8,000 words).
+_word_lexemes: dict[str, tuple[str, ...]] = {}
+WORD_LEXEMES_HELD = 50_000
 
 
-def lexemes_of_words(words: set[str]) -> dict[str, frozenset[str]]:
+def lexemes_of_words(words: set[str]) -> dict[str, tuple[str, ...]]:
     """Each word's lexemes as the archive's search reads it (none for a stop word); the words not
     yet held are looked up together, in one query."""
-    missing = [word for word in words if word not in _word_lexemes]
+    found = {word: _word_lexemes.get(word) for word in words}
+    missing = [word for word, lexemes in found.items() if lexemes is None]
     if missing:
-        if len(_word_lexemes) + len(missing) > WORD_LEXEMES_HELD:
-            _word_lexemes.clear()
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT word, tsvector_to_array(to_tsvector(%s::regconfig, word)) FROM unnest(%s::text[]) AS word",
                 [SEARCH_CONFIG, missing],
             )
-            _word_lexemes.update((word, frozenset(lexemes)) for word, lexemes in cursor.fetchall())
-    return {word: _word_lexemes[word] for word in words}
+            looked_up = {word: tuple(lexemes) for word, lexemes in cursor.fetchall()}
+        found.update(looked_up)
+        if len(_word_lexemes) + len(looked_up) > WORD_LEXEMES_HELD:
+            _word_lexemes.clear()
+        _word_lexemes.update(looked_up)
+    return found
 
 
 def mark_matches(texts: list[str], query_text: str) -> list[SafeString]:
@@ -119,7 +123,9 @@ def mark_matches(texts: list[str], query_text: str) -> list[SafeString]:
     candidates = [highlight.candidate_words(text, starts) for text in texts]
     lexemes = lexemes_of_words({word for found in candidates for *_, word in found})
     return [
-        highlight.snippet(text, [(start, end) for start, end, word in found if wanted & lexemes[word]])
+        highlight.snippet(
+            text, [(start, end) for start, end, word in found if not wanted.isdisjoint(lexemes[word])]
+        )
         for text, found in zip(texts, candidates, strict=True)
     ]
 

@@ -11,10 +11,11 @@ import re
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inspections import highlight
+from inspections import highlight, selectors
 from inspections.filters import query_lexemes
 from inspections.highlight import (
     FRAGMENT_DELIMITER,
@@ -62,7 +63,7 @@ def our_marks(text: str, query: str) -> list[tuple[int, int]]:
     wanted = query_lexemes(query)
     found = candidate_words(text, word_starts(wanted))
     lexemes = lexemes_of_words({word for *_, word in found})
-    return [(start, end) for start, end, word in found if wanted & lexemes[word]]
+    return [(start, end) for start, end, word in found if not wanted.isdisjoint(lexemes[word])]
 
 
 @pytest.mark.django_db
@@ -210,3 +211,15 @@ def test_results_mark_matches_in_each_finding_or_show_them_plain_without_a_query
         "Supervision is regular.",
         "Plans for care leavers are &lt;b&gt;clear&lt;/b&gt;.",
     ]
+
+
+@pytest.mark.django_db
+def test_a_process_holds_the_lexemes_of_a_limited_number_of_words(monkeypatch):
+    monkeypatch.setattr(selectors, "WORD_LEXEMES_HELD", 3)
+    monkeypatch.setattr(selectors, "_word_lexemes", {})
+    assert lexemes_of_words({"supervision", "the"}) == {"supervision": ("supervis",), "the": ()}
+    assert lexemes_of_words({"plans", "care"}) == {"plans": ("plan",), "care": ("care",)}
+    assert len(selectors._word_lexemes) <= 3
+    with CaptureQueriesContext(connection) as queries:
+        assert lexemes_of_words({"plans"}) == {"plans": ("plan",)}
+    assert len(queries) == 0  # held: not asked again
