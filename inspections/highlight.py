@@ -19,7 +19,8 @@ FRAGMENT_CHARS = 320  # at most, unless its matches run longer
 SENTENCE_LEAD_CHARS = 160  # a fragment starts at its first match's sentence if that is this near,
 LEAD_CHARS = 80  # or else at a word this near
 SENTENCE_END = re.compile(r"[.;:?!]\s+")
-FRAGMENT_DELIMITER = " … "
+LEFT_OUT = "…"
+FRAGMENT_DELIMITER = f" {LEFT_OUT} "
 
 # A word as PostgreSQL's text search parser cuts a text: letters and digits, joined by dots,
 # slashes and @ into one word where there is no space (a decimal, a file name, a host, an email
@@ -104,14 +105,17 @@ def _inside_a_word(text: str, at: int, kind: str) -> bool:
 
 def snippet(text: str, matches: list[tuple[int, int]]) -> SafeString:
     """The text escaped for HTML, its matches (start, end; in order) in <mark>: the whole text if
-    it is short, otherwise up to FRAGMENTS fragments around the matches, joined by an ellipsis."""
+    it is short, otherwise up to FRAGMENTS fragments around the matches, with an ellipsis wherever
+    text is left out (between them, and before or after them)."""
     if len(text) <= WHOLE_UP_TO_CHARS:
         return _marked(text, 0, len(text), matches)
-    return mark_safe(  # each fragment was escaped by _marked
-        FRAGMENT_DELIMITER.join(
-            _marked(text, start, end, matches) for start, end in _fragments(text, matches)
-        )
-    )
+    fragments = _fragments(text, matches)
+    shown = FRAGMENT_DELIMITER.join(_marked(text, start, end, matches) for start, end in fragments)
+    if text[: fragments[0][0]].strip():
+        shown = LEFT_OUT + " " + shown
+    if text[fragments[-1][1] :].strip():
+        shown = shown + " " + LEFT_OUT
+    return mark_safe(shown)  # each fragment was escaped by _marked
 
 
 def _marked(text: str, start: int, end: int, matches: list[tuple[int, int]]) -> SafeString:

@@ -162,11 +162,12 @@ def test_a_short_finding_is_shown_whole_with_its_matches_marked():
 SENTENCE = "Social workers visit children regularly and their records are up to date. "
 
 
-def test_a_long_finding_is_cut_to_fragments_around_its_matches_starting_at_a_sentence():
+def test_a_long_finding_is_cut_to_a_fragment_around_its_match_starting_at_its_sentence():
     text = SENTENCE * 10 + "Managers give reflective supervision every month. " + SENTENCE * 10
     start = text.index("supervision")
     shown = snippet(text, [(start, start + len("supervision"))])
-    assert shown.startswith("Managers give reflective <mark>supervision</mark>")
+    assert shown.startswith("… Managers give reflective <mark>supervision</mark>")
+    assert shown.endswith(" …")  # the text goes on
     assert len(shown) < 400
     assert FRAGMENT_DELIMITER not in shown
 
@@ -174,7 +175,8 @@ def test_a_long_finding_is_cut_to_fragments_around_its_matches_starting_at_a_sen
 def test_a_long_finding_without_a_match_in_its_text_shows_its_beginning():
     text = SENTENCE * 20  # found by its section heading, say
     shown = snippet(text, [])
-    assert text.startswith(shown) and WHOLE_UP_TO_CHARS / 2 < len(shown) < 400
+    assert shown.endswith(" …") and text.startswith(shown.removesuffix(" …"))
+    assert WHOLE_UP_TO_CHARS / 2 < len(shown) < 400
 
 
 @given(
@@ -190,7 +192,7 @@ def test_fragments_are_pieces_of_the_text_escaped_with_only_marks_added(words, d
     matches = data.draw(st.lists(st.sampled_from(found), unique=True).map(sorted)) if found else []
     shown = snippet(text, matches)
     assert not re.search(r"<(?!/?mark>)", shown)
-    fragments = re.sub(r"</?mark>", "", shown).split(FRAGMENT_DELIMITER)
+    fragments = re.sub(r"</?mark>", "", shown).removeprefix("… ").removesuffix(" …").split(FRAGMENT_DELIMITER)
     assert len(fragments) <= (1 if len(text) <= WHOLE_UP_TO_CHARS else FRAGMENTS)
     assert all(html.unescape(fragment) in text for fragment in fragments)
     if len(text) <= WHOLE_UP_TO_CHARS:
@@ -223,3 +225,12 @@ def test_a_process_holds_the_lexemes_of_a_limited_number_of_words(monkeypatch):
     with CaptureQueriesContext(connection) as queries:
         assert lexemes_of_words({"plans"}) == {"plans": ("plan",)}
     assert len(queries) == 0  # held: not asked again
+
+
+def test_fragments_say_where_text_is_left_out():
+    text = "Supervision is regular. " + SENTENCE * 20 + "Managers check supervision records."
+    first, last = text.index("Supervision"), text.rindex("supervision")
+    shown = snippet(text, [(first, first + 11), (last, last + 11)])
+    assert shown.startswith("<mark>Supervision</mark> is regular.")  # the text's own start
+    assert shown.count(FRAGMENT_DELIMITER) == 1
+    assert shown.endswith("Managers check <mark>supervision</mark> records.")  # and its own end
