@@ -1,4 +1,5 @@
 from django import template
+from django.template.defaultfilters import date as date_filter
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -11,6 +12,18 @@ GRADE_LABELS = dict(Grade.choices)
 @register.filter
 def grade_label(grade: str | None) -> str:
     return GRADE_LABELS.get(grade or "", "")
+
+
+# A judgement grade as a coloured label, on every row of an authority's inspections (hundreds at
+# Ofsted-wide scale) and of the authorities' list: an include each cost most of those pages' rendering.
+GRADE = '<span class="grade grade-{}">{}</span>'
+NO_GRADE = mark_safe('<span class="muted">–</span>')
+
+
+@register.simple_tag
+def grade(value: str | None) -> str:
+    """A grade's label in its colour, or a dash for none."""
+    return format_html(GRADE, value, grade_label(value)) if value else NO_GRADE
 
 
 @register.filter
@@ -70,3 +83,46 @@ def theme_tags(tags) -> str:
         ((tag.url, tag.name, format_html(MATCHED, tag.matched) if tag.matched else "") for tag in tags),
     )
     return format_html('<ul class="theme-tags" aria-label="Themes">\n{}\n</ul>', items)
+
+
+# The rows of an authority's inspections and the dots of its grade chart: one of each per inspection
+# (over a hundred at Ofsted-wide scale), where the template language spent most of the page's time.
+INSPECTION_ROW = """<tr>
+<td class="date">{date}</td>
+<th scope="row"><a href="{url}">{kind}</a>{other}</th>
+<td>{judgements}</td>
+</tr>"""
+JUDGEMENT = "<div>{}: {}</div>"
+NOT_GRADED = mark_safe('<span class="muted">Not graded</span>')
+DOT = '<circle class="dot {}" cx="{}" cy="{}" r="5"><title>{}, {}</title></circle>'
+
+
+@register.simple_tag
+def inspection_row(inspection, authority) -> str:
+    """An inspection in an authority's list: its date, kind (linked) and graded judgements; the
+    authority it was of, if another (a predecessor)."""
+    judgements = format_html_join(
+        "",
+        JUDGEMENT,
+        ((judgement.get_area_display(), grade(judgement.grade)) for judgement in inspection.judgements.all()),
+    )
+    return format_html(
+        INSPECTION_ROW,
+        date=date_filter(inspection.date, "j M Y") or "undated",
+        url=inspection.get_absolute_url(),
+        kind=inspection.get_kind_display(),
+        other=format_html(' <span class="muted">({})</span>', inspection.authority.name)
+        if inspection.authority_id != authority.pk
+        else "",
+        judgements=judgements or NOT_GRADED,
+    )
+
+
+@register.simple_tag
+def chart_dots(series) -> str:
+    """A grade chart line's dots, each with its date and grade as its title."""
+    return format_html_join(
+        "",
+        DOT,
+        ((series["css"], point.x, point.y, series["name"], point.label) for point in series["points"]),
+    )
