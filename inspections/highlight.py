@@ -3,7 +3,8 @@
 Pure: which words match is PostgreSQL's to say (selectors asks it for the query's lexemes and for
 the lexemes of the few words that might match); where those words are, and what is shown around
 them, is worked out here. PostgreSQL's ts_headline would parse every text of the page again in full,
-which cost two to three milliseconds a page, most of a rare word's search.
+which cost two to three milliseconds a page, about as long as the rest of a rare word's search
+in PostgreSQL.
 """
 
 import re
