@@ -36,6 +36,7 @@ from django.db.models import (
 )
 from django.db.models.functions import ExtractYear
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from . import highlight
@@ -115,9 +116,10 @@ def lexemes_of_words(words: set[str]) -> dict[str, tuple[str, ...]]:
 
 def mark_matches(texts: list[str], query_text: str) -> list[SafeString]:
     """Each text as a search result shows it: escaped, the words that match the query (not those it
-    excludes) in <mark>, cut to the fragments around them if long (highlight.snippet)."""
+    excludes) in <mark>, cut to the fragments around them if long (highlight.snippet); whole
+    without a query, when there is nothing to cut around."""
     if not query_text:
-        return [highlight.snippet(text, []) for text in texts]
+        return [escape(text) for text in texts]
     wanted = query_lexemes(query_text)
     starts = highlight.word_starts(wanted)
     candidates = [highlight.candidate_words(text, starts) for text in texts]

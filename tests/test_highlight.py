@@ -234,3 +234,9 @@ def test_fragments_say_where_text_is_left_out():
     assert shown.startswith("<mark>Supervision</mark> is regular.")  # the text's own start
     assert shown.count(FRAGMENT_DELIMITER) == 1
     assert shown.endswith("Managers check <mark>supervision</mark> records.")  # and its own end
+
+
+@pytest.mark.django_db
+def test_browsing_without_a_query_shows_a_long_finding_whole():
+    long_text = SENTENCE * 20
+    assert mark_matches([long_text], "") == [long_text]
