@@ -26,6 +26,8 @@ FAMILIES = {
     "focused_visit": visits.parse,
     "monitoring_visit": visits.parse,
     "jtai": visits.parse,
+    # other children's services inspection documents (a joint area review's progress letter) are letters
+    "other": visits.parse,
 }
 
 __all__ = [

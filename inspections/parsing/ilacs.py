@@ -49,7 +49,8 @@ GRADES = {
     "outstanding": Grade.OUTSTANDING.value,
     "inadequate": Grade.INADEQUATE.value,
 }
-GRID_ROW_RE = re.compile(rf"(?:{LABEL}) ?(?P<grade>{GRADE})", re.IGNORECASE)
+# A label may end with a full stop ("... children and families. Requires improvement").
+GRID_ROW_RE = re.compile(rf"(?:{LABEL})[.:]? ?(?P<grade>{GRADE})", re.IGNORECASE)
 # "...protection: good", "...protection are: Outstanding", "...protection is outstanding".
 HEADING_RE = re.compile(rf"(?P<label>{LABEL}) ?(?:(?:is|are)\b ?)?:? ?(?P<grade>{GRADE})?\.?", re.IGNORECASE)
 HEADING_START_RE = re.compile(r"the (?:experiences and progress|impact of leaders)\b", re.IGNORECASE)
@@ -76,6 +77,9 @@ GRID_START_RE = re.compile(r"judgements?\s+grades?", re.IGNORECASE)
 IMPROVE_RE = re.compile(r"what needs to improve(?: in [^?:]+)?\s*\??\s*:?\d?", re.IGNORECASE)
 # "10.Multi-agency meetings": PDFium may drop the space after the number.
 NUMBERED_RE = re.compile(r"(?P<number>\d{1,3})\.\s*(?=[A-Z'\"(\d])")
+# "34 Most children ...": a number printed without its full stop, taken only as the next paragraph's
+# number where a paragraph starts (a wrapped line may begin "16 and 17-year-olds").
+UNPUNCTUATED_RE = re.compile(r"(?P<number>\d{1,3}) (?=[A-Z])")
 # Ofsted's end matter, and the boilerplate some reports print after the findings.
 END_RE = re.compile(
     r"(?:the office for standards in education|ofsted has a remit|information about this inspection"
@@ -146,6 +150,9 @@ def _read_head(head: list[Line], report: ParsedReport) -> None:
         report.authority_name = _authority(
             report.title, [text for text in texts[:title_at] if not text.isdigit()]
         )
+    else:
+        # a one-line title reads the same as the running header, which page 1 loses with the furniture
+        report.authority_name = _authority(report.title, [])
     if not report.authority_name:
         report.warnings.append("no authority name found")
     if dates_at is None:
@@ -291,7 +298,7 @@ class _FindingsReader:
         self.previous = None
 
     def _line(self, line: Line, text: str) -> None:
-        numbered = NUMBERED_RE.match(text)
+        numbered = NUMBERED_RE.match(text) or self._unpunctuated(line, text)
         number = int(numbered["number"]) if numbered else None
         if number == self.next_number:
             self.next_number += 1
@@ -309,6 +316,19 @@ class _FindingsReader:
                 self.warnings.append(f"paragraph {number} found where {self.next_number} was expected")
             self.blocks[-1].texts.append(text)
         self.previous = line
+
+    def _unpunctuated(self, line: Line, text: str) -> re.Match | None:
+        match = UNPUNCTUATED_RE.match(text)
+        if (
+            match
+            and self.mode == "numbered"
+            and int(match["number"]) == self.next_number
+            and self.previous is not None
+            and layout.SENTENCE_END_RE.search(self.previous.text.rstrip())
+            and layout.starts_paragraph(self.previous, line)
+        ):
+            return match
+        return None
 
     def _open(self, kind: str, line: Line, text: str, number: int | None = None) -> None:
         self.blocks.append(_Block(kind, self.section, self.area, line.page, number, [text]))

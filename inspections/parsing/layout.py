@@ -323,18 +323,26 @@ def split_items(lines: list[Line], width: int, numbering: Numbering) -> list[Ite
     previous: Line | None = None
     blank_separated = _blank_separated(lines)
     gap = False  # blank lines since the previous line (plain text), as at a page break
+    bare_number: int | None = None  # "89." printed alone, its paragraph on the next line or page
     for position, line in enumerate(lines):
         text = line.text.strip()
         if not text:
             gap = True
             continue
-        if BARE_NUMBER_RE.match(text):
-            numbering.accept(int(text[:-1]), _spaced(previous, line))
+        # the first line under a heading starts an item, whatever number the last paragraph had
+        opens = previous is None or _spaced(previous, line)
+        # "Key Stage / 4." ends a sentence; "89." after a finished one numbers the next paragraph
+        if BARE_NUMBER_RE.match(text) and (previous is None or _finished(previous.text)):
+            if numbering.accept(int(text[:-1]), opens):
+                bare_number = int(text[:-1])
             continue
         bullet = _bullet_text(line)
         numbered = NUMBERED_RE.match(text)
-        if numbered and not numbering.accept(int(numbered["number"]), _spaced(previous, line)):
+        if numbered and not numbering.accept(int(numbered["number"]), opens):
             numbered = None
+        if bare_number is not None and bullet is None and not numbered:
+            numbered = NUMBERED_RE.match(f"{bare_number}. {text}")
+        bare_number = None
         body = bullet if bullet is not None else numbered["text"] if numbered else text
         marked = bullet is not None or bool(numbered)
         if bullet is not None and items and _opens_list(items[-1], body):
@@ -348,7 +356,8 @@ def split_items(lines: list[Line], width: int, numbering: Numbering) -> list[Ite
         ):
             items[-1].texts.append(body)
         elif bullet is None and _is_subheading(lines, position, body, bool(numbered)):
-            items.append(Item([text], line.page, heading=True))
+            number = int(numbered["number"]) if numbered else None
+            items.append(Item([text], line.page, number, heading=True))
         else:
             number = int(numbered["number"]) if numbered else None
             items.append(Item([body], line.page, number, bullet=bullet is not None))
@@ -459,17 +468,24 @@ def _is_subheading(lines: list[Line], position: int, text: str, numbered: bool) 
 
 
 def section_findings(section: Section, width: int, numbering: Numbering) -> list[Finding]:
-    """The section's items as findings (sub-headings left out)."""
-    return [
-        Finding(
-            kind=section.kind,
-            section=section.section,
-            area=section.area,
-            order=0,
-            page=item.page,
-            text=item.text,
-            number=item.number,
+    """The section's items as findings (sub-headings left out). A numbered sub-heading over a list
+    ("1. Quality and effectiveness of practice") gives its number to the list's first item."""
+    findings = []
+    heading_number: int | None = None
+    for item in split_items(section.lines, width, numbering):
+        if item.heading:
+            heading_number = item.number
+            continue
+        findings.append(
+            Finding(
+                kind=section.kind,
+                section=section.section,
+                area=section.area,
+                order=0,
+                page=item.page,
+                text=item.text,
+                number=item.number if item.number is not None else heading_number,
+            )
         )
-        for item in split_items(section.lines, width, numbering)
-        if not item.heading
-    ]
+        heading_number = None
+    return findings

@@ -82,12 +82,18 @@ VISIT_AUTHORITY_RE = re.compile(
     r"children's (?:social care )?services",
     re.IGNORECASE,
 )
+# Other documents' titles: "Joint area review of Haringey Children's Services Authority Area".
+OTHER_AUTHORITY_RE = re.compile(
+    r"^(?:joint area review|annual performance assessment|inspection) of (?:the )?(?P<name>[A-Z].+?)"
+    r"(?:'s)?(?: local authority| council)? children's services\b",
+    re.IGNORECASE,
+)
 JTAI_AUTHORITY_RE = re.compile(r"joint targeted area inspection of (?:the )?(?P<rest>.+)", re.IGNORECASE)
 # The area a JTAI looked at: "... the multi-agency response to ... in Somerset."
 IN_AREA_RE = re.compile(r"\bin (?P<name>[A-Z][\w'-]*(?:(?: (?:and|upon|on|the|of))* [A-Z][\w'-]*)*)")
 DATES_PARAGRAPH_RE = re.compile(
     r"summarises the findings|took place|inspection (?:was )?carried out|visit (?:was )?carried out|"
-    r"visit to .{0,80}?\bon \d",
+    r"visit to .{0,80}?\bon (?:the )?\d|(?:carried out|undertook|conducted) a joint (?:targeted area )?inspection",
     re.IGNORECASE,
 )
 # The introduction's paragraphs: what the visit looked at, when, by whom, under which framework. Only
@@ -197,7 +203,7 @@ def parse(document: Document, kind: str, title: str) -> ParsedReport:
     """Read a visit letter: its head, introduction, findings and signature. It grades nothing."""
     lines = _without_furniture(document.lines)
     blocks = _blocks(lines)
-    title_at = _title_block(blocks)
+    title_at = _title_block(blocks, title)
     report = new_report(
         document,
         kind,
@@ -209,7 +215,7 @@ def parse(document: Document, kind: str, title: str) -> ParsedReport:
     start, end = _findings_span(blocks, title_at)
     introduction = blocks[(title_at or 0) + 1 : start]
     report.authority_name = _authority(report.title, introduction, header)
-    report.start_date, report.end_date = _inspection_dates(introduction, blocks)
+    report.start_date, report.end_date = _inspection_dates(introduction, blocks, report.letter_date)
     report.lead_inspector = _signatories(lines) or _body_inspectors(introduction)
     report.findings = _findings(blocks[start:end])
     report.warnings = _warnings(report, header)
@@ -389,8 +395,17 @@ def _is_heading(block: Block) -> bool:
 # --- Header, title, introduction ---------------------------------------------------------------------
 
 
-def _title_block(blocks: list[Block]) -> int | None:
-    return next((index for index, block in enumerate(blocks) if TITLE_RE.match(block.text)), None)
+def _title_block(blocks: list[Block], title: str) -> int | None:
+    """The block that is the letter's title: a visit's or JTAI's, else the one the detected title opens."""
+    detected = squash(title).lower()
+    return next(
+        (
+            index
+            for index, block in enumerate(blocks)
+            if TITLE_RE.match(block.text) or squash(block.text).lower().startswith(detected)
+        ),
+        None,
+    )
 
 
 def _tidy_title(text: str) -> str:
@@ -445,6 +460,9 @@ def _authority(title: str, introduction: list[Block], header: list[str]) -> str:
     match = VISIT_AUTHORITY_RE.search(title)
     if match:
         return _tidy_name(match["name"])
+    match = OTHER_AUTHORITY_RE.search(title)
+    if match:
+        return _tidy_name(match["name"])
     match = JTAI_AUTHORITY_RE.search(title)
     if match:
         rest = match["rest"]
@@ -454,7 +472,8 @@ def _authority(title: str, introduction: list[Block], header: list[str]) -> str:
         if area:
             return _tidy_name(area[-1])
     for block in introduction:
-        if "summarises the findings" in block.text:
+        # "This letter summarises the findings of ..." / (JTAI) "... outlines our findings about ... in X."
+        if "summarises the findings" in block.text or "outlines our findings" in block.text:
             match = VISIT_AUTHORITY_RE.search(block.text)
             area = [match["name"]] if match else IN_AREA_RE.findall(block.text)
             if area:
@@ -469,11 +488,13 @@ def _tidy_name(name: str) -> str:
     return squash(name).strip(" .,")
 
 
-def _inspection_dates(introduction: list[Block], blocks: list[Block]) -> tuple[date | None, date | None]:
+def _inspection_dates(
+    introduction: list[Block], blocks: list[Block], letter_date: date | None
+) -> tuple[date | None, date | None]:
     for candidates in (introduction, blocks):
         for block in candidates:
             if DATES_PARAGRAPH_RE.search(block.text):
-                start, end = parse_date_range(block.text)
+                start, end = parse_date_range(block.text, before=letter_date)
                 if start:
                     return start, end
     return None, None
