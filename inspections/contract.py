@@ -38,6 +38,7 @@ def report_as_contract(report: ParsedReport, authority: Authority | None) -> dic
                 "area": finding.area,
                 "order": finding.order,
                 "page": finding.page,
+                "number": finding.number,
                 "text": finding.text,
                 "themes": finding.themes,
             }

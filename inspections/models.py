@@ -335,6 +335,12 @@ class Finding(models.Model):
     )
     order = models.PositiveIntegerField(help_text="Its position in the report, from 1.")
     page = models.PositiveIntegerField(null=True, blank=True, help_text="The PDF page it starts on.")
+    number = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Its paragraph number as printed in the report (ILACS and SIF reports number their "
+        "paragraphs 1 to N), or empty where the report prints none.",
+    )
     text = models.TextField(help_text="The finding's whole text.")
     themes = models.ManyToManyField(
         Theme,

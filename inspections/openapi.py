@@ -157,6 +157,9 @@ ITEM_SCHEMAS = {
             "area": _nullable(_ref("JudgementArea")),
             "order": {"type": "integer", "minimum": 1, "description": "Its position in the report."},
             "page": _nullable({"type": "integer", "minimum": 1}),
+            "number": _nullable(
+                {"type": "integer", "minimum": 1, "description": "Its paragraph number as printed, if any."}
+            ),
             "text": {
                 "type": "string",
                 "minLength": 1,

@@ -158,6 +158,7 @@ class ListedFinding(NamedTuple):
     order: int
     kind: str
     page: int | None
+    number: int | None
     section: str
     text: str
     theme_tags: list[ThemeTag]
@@ -181,7 +182,7 @@ def inspection_findings(inspection: Inspection) -> list[ListedFinding]:
     findings = (
         Finding.objects.filter(inspection=inspection)
         .order_by("order")
-        .values_list("pk", "order", "kind", "page", "section", "text")
+        .values_list("pk", "order", "kind", "page", "number", "section", "text")
     )
     return [ListedFinding(*row, theme_tags(tagged.get(row[0], []), themes)) for row in findings]
 
@@ -197,8 +198,8 @@ def theme_tags(tags, themes: dict[int, tuple[str, str]]) -> list[ThemeTag]:
 # are marked after (mark_matches). Written as SQL: Django took longer to build this query than
 # PostgreSQL takes to run it, and it is run for every page.
 PAGE_SQL = """
-SELECT id, inspection_id, kind, section, "order", authority_id, inspection_kind, inspection_date, grade,
-       theme_ids, text,
+SELECT id, inspection_id, kind, section, "order", number, authority_id, inspection_kind, inspection_date,
+       grade, theme_ids, text,
        (SELECT jsonb_agg(jsonb_build_array(theme_id, matched)) FROM inspections_findingtheme
         WHERE finding_id = f.id) AS tags
 FROM inspections_finding AS f WHERE id = ANY(%s)

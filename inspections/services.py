@@ -167,6 +167,7 @@ def _write_contents(inspection: Inspection, report: ParsedReport) -> None:
             area=finding.area,
             order=finding.order,
             page=finding.page,
+            number=finding.number,
             text=finding.text,
         )
         for finding in report.findings

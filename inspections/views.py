@@ -148,7 +148,7 @@ def findings_csv(request):
     # Authorities and themes are looked up here rather than joined: the findings carry their ids.
     findings = finding_results(filterset, "oldest").values_list(
         "pk", "authority_id", "inspection_kind", "inspection_date", "inspection__title", "kind", "section",
-        "area", "order", "page", "theme_ids", "text", "inspection_id",
+        "area", "order", "page", "number", "theme_ids", "text", "inspection_id",
     )  # fmt: skip
     base = request.build_absolute_uri("/").rstrip("/")
     regions, kinds = dict(Region.choices), dict(InspectionKind.choices)
@@ -171,12 +171,12 @@ def findings_csv(request):
     columns = [
         "finding_id", "authority", "authority_slug", "gss_code", "region", "inspection_type",
         "inspection_type_slug", "inspection_date", "inspection_title", "finding_type", "finding_type_slug",
-        "section", "judgement_area", "judgement_area_slug", "order", "page", "themes", "theme_slugs", "text",
-        "url",
+        "section", "judgement_area", "judgement_area_slug", "order", "page", "paragraph", "themes",
+        "theme_slugs", "text", "url",
     ]  # fmt: skip
 
-    def row(pk, authority_id, inspection_kind, date, title, kind, section, area, order, page, theme_ids, text,
-            inspection_id):  # fmt: skip
+    def row(pk, authority_id, inspection_kind, date, title, kind, section, area, order, page, number,
+            theme_ids, text, inspection_id):  # fmt: skip
         return [
             pk,
             *authorities[authority_id],
@@ -191,6 +191,7 @@ def findings_csv(request):
             area or "",
             order,
             page or "",
+            number or "",
             *themes_of(tuple(theme_ids)),
             text,
             f"{inspection_url(inspection_id)}#finding-{order}",
@@ -276,6 +277,7 @@ def api_findings(request):
             "area": finding.area,
             "order": finding.order,
             "page": finding.page,
+            "number": finding.number,
             "text": finding.text,
             "themes": [theme.slug for theme in finding.themes.all()],
             "inspection": {

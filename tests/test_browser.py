@@ -32,7 +32,7 @@ pytestmark = [
 CSV_COLUMNS = [
     "finding_id", "authority", "authority_slug", "gss_code", "region", "inspection_type",
     "inspection_type_slug", "inspection_date", "inspection_title", "finding_type", "finding_type_slug",
-    "section", "judgement_area", "judgement_area_slug", "order", "page", "themes", "theme_slugs",
+    "section", "judgement_area", "judgement_area_slug", "order", "page", "paragraph", "themes", "theme_slugs",
     "text", "url",
 ]  # fmt: skip
 SEARCH_HEADING = "#result-count"

@@ -201,7 +201,7 @@ def test_ingest_refuses_each_hostile_file_and_writes_nothing(hostile, tmp_path, 
         call_command("ingest", path, no_progress=True)
     assert time.perf_counter() - started < SECONDS
     output = capsys.readouterr().out
-    assert "refused 1;" in output
+    assert "refused 1," in output
     assert re.search(f"refused {re.escape(str(path))}: .*{hostile.reason}", output)
     assert_nothing_written(media_root)
 

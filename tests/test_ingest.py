@@ -108,7 +108,10 @@ def test_ingest_command_loads_the_seeds_once_then_reports_them_unchanged(capsys)
     assert "Ingested 5, re-parsed 0, unchanged 0, refused 0" in first
     findings = Finding.objects.count()
     call_command("ingest", SEEDS, no_progress=True)
-    assert "Ingested 0, re-parsed 0, unchanged 5, refused 0; 0 findings written" in capsys.readouterr().out
+    assert (
+        "Ingested 0, re-parsed 0, unchanged 5, refused 0, skipped 0; 0 findings written"
+        in capsys.readouterr().out
+    )
     call_command("ingest", SEEDS, reparse=True, no_progress=True)
     assert "re-parsed 5" in capsys.readouterr().out
     assert Finding.objects.count() == findings
@@ -146,8 +149,20 @@ def test_parse_report_prints_exactly_the_contract():
     )
     assert report["judgements"] == []
     finding = report["findings"][0]
-    assert list(finding) == ["kind", "section", "area", "order", "page", "text", "themes"]
+    assert list(finding) == ["kind", "section", "area", "order", "page", "number", "text", "themes"]
     assert [f["order"] for f in report["findings"]] == list(range(1, len(report["findings"]) + 1))
+
+
+def test_parse_report_gives_each_numbered_paragraph_its_printed_number(tmp_path):
+    from .parsing.test_ilacs import REPORT
+
+    path = tmp_path / "exampleshire.txt"
+    path.write_text(REPORT)
+    result = parse_report_command(path)
+    assert result.returncode == 0, result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    assert [f["number"] for f in findings] == [None, None, None, None, 1, 2, 3, 4, 5]
+    assert findings[5]["text"] == "Strategy meetings are held when they are needed. They are well attended."
 
 
 def test_parse_report_refuses_with_one_line_on_stderr(tmp_path):
@@ -164,8 +179,17 @@ def test_parse_report_refuses_with_one_line_on_stderr(tmp_path):
 @pytest.mark.skipif(not CORPUS.exists(), reason=CORPUS_MISSING)
 def test_every_dev_report_ingests_with_its_authority_and_dates(capsys):
     call_command("ingest", CORPUS / "dev", no_progress=True)
-    assert "Ingested 122, re-parsed 0, unchanged 0, refused 0" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "Ingested 322, re-parsed 0, unchanged 0, refused 0, skipped 1" in out
+    assert f"skipped {CORPUS / 'dev' / 'MANIFEST.csv'}: not a report file" in out
     assert not Inspection.objects.filter(start_date__isnull=True).exists()
+    assert not Inspection.objects.filter(authority__isnull=True).exists()
+    # ILACS paragraphs are stored with their printed numbers, 1..N in report order
+    for inspection in Inspection.objects.filter(kind="ilacs"):
+        numbers = list(
+            inspection.findings.exclude(number=None).order_by("order").values_list("number", flat=True)
+        )
+        assert numbers == list(range(1, len(numbers) + 1)), inspection
     graded = Inspection.objects.filter(kind__in=["ilacs", "sif", "lac_2012"])
     assert all(inspection.judgements.exists() for inspection in graded)
     ungraded = Inspection.objects.filter(kind__in=["focused_visit", "jtai", "monitoring_visit"])

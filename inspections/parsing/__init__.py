@@ -14,7 +14,8 @@ from .document import Document, read_document, read_report_file
 from .errors import ReportRefused
 from .result import Finding, Judgement, ParsedReport, Source
 
-PARSER_VERSION = "1"
+# Stored with each inspection; `up` re-reads reports an older version read (2: paragraph numbers).
+PARSER_VERSION = "2"
 
 FAMILIES = {
     "cra_unannounced": legacy.parse,

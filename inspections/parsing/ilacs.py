@@ -71,6 +71,10 @@ TITLE_NAME_RE = re.compile(
 DATES_RE = re.compile(r"inspection dates?\s*:?\s*(?P<rest>.*)", re.IGNORECASE)
 LEAD_RE = re.compile(r"lead inspectors?\s*:?\s*(?P<rest>.*)", re.IGNORECASE)
 INSPECTOR_TITLE_RE = re.compile(r",?\s*(?:(?:Her|His) Majesty'?s Inspector.*|HMI\b.*)$", re.IGNORECASE)
+# Two leads: "Rebecca Quested, His Majesty's Inspector, and Matthew Reed, His Majesty's Inspector".
+INSPECTOR_TITLE_BETWEEN_RE = re.compile(
+    r",?\s*(?:(?:Her|His) Majesty'?s Inspector|HMI)\b,?\s*(?:and\s+)?(?=[A-Z])", re.IGNORECASE
+)
 PUBLISHED_RE = re.compile(r"(?:report published|publication date)\s*:?\s*(?P<date>.{6,30})", re.IGNORECASE)
 GRID_START_RE = re.compile(r"judgements?\s+grades?", re.IGNORECASE)
 # Plain text keeps the footnote reference that 2025+ reports print after it ("What needs to improve?1").
@@ -163,7 +167,15 @@ def _read_head(head: list[Line], report: ParsedReport) -> None:
             report.warnings.append("inspection dates not readable")
     lead = next((LEAD_RE.match(text) for text in texts if LEAD_RE.match(text)), None)
     if lead:
-        report.lead_inspector = INSPECTOR_TITLE_RE.sub("", lead["rest"]).strip(" ,")
+        at = texts.index(lead.string)
+        # the second lead's title may wrap onto the next line
+        rest = (
+            squash(" ".join([lead["rest"], *texts[at + 1 : at + 2]]))
+            if lead["rest"].endswith(",")
+            else lead["rest"]
+        )
+        names = INSPECTOR_TITLE_RE.sub("", INSPECTOR_TITLE_BETWEEN_RE.sub(", ", rest))
+        report.lead_inspector = names.strip(" ,")
     if not report.lead_inspector:
         report.warnings.append("no lead inspector found")
 
@@ -323,9 +335,13 @@ class _FindingsReader:
             match
             and self.mode == "numbered"
             and int(match["number"]) == self.next_number
-            and self.previous is not None
-            and layout.SENTENCE_END_RE.search(self.previous.text.rstrip())
-            and layout.starts_paragraph(self.previous, line)
+            and (
+                self.previous is None  # the first line under a heading
+                or (
+                    layout.SENTENCE_END_RE.search(self.previous.text.rstrip())
+                    and layout.starts_paragraph(self.previous, line)
+                )
+            )
         ):
             return match
         return None

@@ -469,7 +469,11 @@ def _is_subheading(lines: list[Line], position: int, text: str, numbered: bool) 
 
 def section_findings(section: Section, width: int, numbering: Numbering) -> list[Finding]:
     """The section's items as findings (sub-headings left out). A numbered sub-heading over a list
-    ("1. Quality and effectiveness of practice") gives its number to the list's first item."""
+    ("1. Quality and effectiveness of practice") gives its number to the list's first item.
+
+    A paragraph (not a list item) that opens in lower case after a finished one has lost its first
+    words in the source (a text copy that dropped every line starting with a paragraph number): it is
+    shown opening with an ellipsis, never passed off as whole."""
     findings = []
     heading_number: int | None = None
     for item in split_items(section.lines, width, numbering):
@@ -483,9 +487,13 @@ def section_findings(section: Section, width: int, numbering: Numbering) -> list
                 area=section.area,
                 order=0,
                 page=item.page,
-                text=item.text,
+                text=f"…{item.text}" if _headless(item) else item.text,
                 number=item.number if item.number is not None else heading_number,
             )
         )
         heading_number = None
     return findings
+
+
+def _headless(item: Item) -> bool:
+    return not item.bullet and item.number is None and item.texts[0][:1].islower()

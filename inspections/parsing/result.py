@@ -27,7 +27,7 @@ class Finding:
     page: int | None  # page it starts on (PDF input only)
     text: str  # whole text, re-joined across line wraps and page breaks
     themes: list[str] = field(default_factory=list)
-    number: int | None = None  # the paragraph number as printed (ILACS "12."), not in the JSON contract
+    number: int | None = None  # the paragraph number as printed (ILACS and SIF "12."), else None
 
 
 @dataclass(slots=True)

@@ -130,7 +130,8 @@ BODY_START = {"contents", Kind.NARRATIVE, "skip"}
 TITLE_RE = re.compile(r"^(?:re-?)?inspection of services for children", re.IGNORECASE)
 INSPECTION_DATE_RE = re.compile(r"^inspection dates?:?\s*(?P<dates>.*)", re.IGNORECASE)
 PUBLISHED_RE = re.compile(r"^(?:report )?published:?\s*(?P<date>.*)", re.IGNORECASE)
-LEAD_INSPECTOR_RE = re.compile(r"^lead inspector:?\s*(?P<name>.+)", re.IGNORECASE)
+# "Lead inspector: X"; "Lead inspector on site: X" where another inspector wrote the report.
+LEAD_INSPECTOR_RE = re.compile(r"^lead inspector(?: on site)?:?\s*(?P<name>.+)", re.IGNORECASE)
 INSPECTOR_SUFFIX_RE = re.compile(
     r"[,\s]*(?:\(?(?:senior )?HMI\)?|her majesty'?s inspector|his majesty'?s inspector)\s*$", re.IGNORECASE
 )

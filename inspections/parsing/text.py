@@ -13,6 +13,9 @@ _REPLACEMENTS = {
     "\ufffe": "-",  # PDFium's mark for a hyphen at a line break ("out\ufffeof-hours")
     "\u2018": "'",
     "\u2019": "'",
+    "\u02bc": "'",  # modifier letter apostrophe
+    "\u00b4": "'",  # acute accent used as an apostrophe
+    "\u2032": "'",  # prime
     "\u201c": '"',
     "\u201d": '"',
     "\ufb01": "fi",

@@ -84,12 +84,16 @@ def test_seed_recommendations(rutland):
         "Increase the extent to which workers consider the long-term arrangements when placing children "
         "looked after with foster carers, so that more are able to stay put when they become 18 years old."
     )
-    # the LSCB review's recommendations lost their first lines in the copy: what is left is kept as printed
+    # the LSCB review's recommendations lost their first lines in the copy: what is left is kept, and
+    # shown to open mid-sentence rather than passed off as whole
     assert texts(rutland, "recommendation", "lscb") == [
-        "management when children are going missing from home or care.",
-        "sufficiently probing.",
-        "wider community.",
+        "…management when children are going missing from home or care.",
+        "…sufficiently probing.",
+        "…wider community.",
     ]
+    headless = [f.text for f in rutland.findings if f.text.startswith("…")]
+    assert "…are undertaken and published when the criteria are met." in " ".join(headless)
+    assert not [f.text for f in rutland.findings if f.text[:1].islower()]
 
 
 def test_seed_summary_for_children_bullets_keep_their_continuation_lines(rutland):

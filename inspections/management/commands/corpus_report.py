@@ -47,7 +47,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths: list[Path], details: bool, **options):
         matcher = AuthorityMatcher(Authority.objects.all())
-        files = report_files(paths)
+        files, _ = report_files(paths)
         figures: dict[str, KindFigures] = defaultdict(KindFigures)
         refused: list[tuple[Path, str]] = []
         problems: list[str] = []

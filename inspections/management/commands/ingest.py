@@ -14,19 +14,20 @@ from inspections.services import AlreadyIngested, inspection_reparse, report_ing
 REPORT_SUFFIXES = {".pdf", ".txt", ".md"}
 
 
-def report_files(paths: list[Path]) -> list[Path]:
-    """The report files among the paths, folders searched recursively, in a stable order."""
-    files = []
+def report_files(paths: list[Path]) -> tuple[list[Path], list[Path]]:
+    """The report files among the paths, folders searched recursively, in a stable order, and the
+    files in those folders that are not of a report's type (a manifest, a spreadsheet), skipped.
+    A file named on its own is always tried: it is refused with a reason if it is no report."""
+    files, skipped = [], []
     for path in paths:
         if path.is_dir():
-            files.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES)
-            )
+            for found in sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")):
+                (files if found.suffix.lower() in REPORT_SUFFIXES else skipped).append(found)
         elif path.is_file():
             files.append(path)
         else:
             raise CommandError(f"No such file or folder: {path}")
-    return files
+    return files, skipped
 
 
 class Command(BaseCommand):
@@ -55,8 +56,9 @@ class Command(BaseCommand):
         refusals: list[tuple[str, str]] = []
         matcher = AuthorityMatcher(Authority.objects.all())
 
+        skipped: list[Path] = []
         if paths:
-            files = report_files(paths)
+            files, skipped = report_files(paths)
             for path in tqdm(files, desc="Ingesting", unit="file", disable=no_progress, file=sys.stderr):
                 status, detail = self._ingest_one(path, reparse, matcher)
                 counts[status] += 1
@@ -82,9 +84,13 @@ class Command(BaseCommand):
         processed = sum(counts[key] for key in ("ingested", "reparsed", "unchanged", "refused"))
         self.stdout.write(
             f"Ingested {counts['ingested']}, re-parsed {counts['reparsed']}, unchanged {counts['unchanged']}, "
-            f"refused {counts['refused']}; {counts['findings']} findings written; "
+            f"refused {counts['refused']}, skipped {len(skipped)}; {counts['findings']} findings written; "
             f"{processed / elapsed if elapsed else 0:.1f} reports/s ({elapsed:.1f} s)."
         )
+        for path in skipped:
+            self.stdout.write(
+                f"  skipped {path}: not a report file (only {', '.join(sorted(REPORT_SUFFIXES))})"
+            )
         for name, reason in refusals:
             self.stdout.write(f"  refused {name}: {reason}")
         if refusals:

@@ -3,6 +3,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from inspections.models import Inspection, Theme
+from inspections.parsing import PARSER_VERSION
+from inspections.services import inspection_reparse
 from inspections.themes import retag_archive
 
 FIXTURES = settings.BASE_DIR / "fixtures"
@@ -26,6 +28,11 @@ class Command(BaseCommand):
             # The themes' rules are staff's to edit: load them only into an empty table, never over edits.
             call_command("loaddata", FIXTURES / "themes.json", verbosity=0)
             retag_archive()
+        outdated = Inspection.objects.exclude(parser_version=PARSER_VERSION).exclude(source_file="")
+        for inspection in outdated:
+            inspection_reparse(inspection=inspection)
+        if outdated:
+            self.stdout.write(f"Re-read {len(outdated)} report(s) with the current parser.")
         call_command("ingest", SEEDS, no_progress=True)
         self.stdout.write(f"The archive holds {Inspection.objects.count()} inspections.")
         if not no_serve:
