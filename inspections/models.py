@@ -231,6 +231,12 @@ class Theme(models.Model):
         "phrase must appear together and in that order. Very common words ('of', 'the', 'out') are "
         "ignored, so a phrase needs at least one other word.",
     )
+    supporting_phrases = models.TextField(
+        blank=True,
+        help_text="Words and phrases, one per line, too common to tag a finding on their own ('leaders', "
+        "'placement', 'culture'): they tag it when the finding mentions the theme a second time (another "
+        "mention of these or of the phrases above) or sits under a heading that mentions it.",
+    )
     exclusions = models.TextField(
         blank=True,
         help_text="Longer phrases, one per line, inside which a match does not count: e.g. "
@@ -265,6 +271,10 @@ class Theme(models.Model):
         return rule_lines(self.phrases)
 
     @property
+    def supporting_list(self) -> list[str]:
+        return rule_lines(self.supporting_phrases)
+
+    @property
     def exclusion_list(self) -> list[str]:
         return rule_lines(self.exclusions)
 
@@ -278,6 +288,11 @@ class Theme(models.Model):
             f"{_quoted(self.phrase_list)}. Each word also counts in its other forms "
             "(“assessment” also matches “assessed” and “assessing”)."
         )
+        if self.supporting_list:
+            text += (
+                f" Any of {_quoted(self.supporting_list)} tags it only when the theme is mentioned again "
+                "(twice in all) or the heading the finding sits under mentions it."
+            )
         if self.exclusion_list:
             text += f" A mention inside {_quoted(self.exclusion_list)} does not count."
         return text
