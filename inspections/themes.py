@@ -294,13 +294,17 @@ def matches_for_texts(texts: Sequence[str], sections: Sequence[str] | None = Non
     return result
 
 
-def rule_problems(phrases: str, exclusions: str) -> dict[str, list[str]]:
+def rule_problems(phrases: str, exclusions: str, supporting_phrases: str = "") -> dict[str, list[str]]:
     """What is wrong with a theme's rules, in words staff can act on, by field ("phrases",
-    "exclusions"); {} when they are sound.
+    "supporting_phrases", "exclusions"); {} when they are sound.
 
     PostgreSQL reads every line as tagging will, so the checks see the same stems and ignored words.
     """
-    lines = {"phrases": rule_lines(phrases), "exclusions": rule_lines(exclusions)}
+    lines = {
+        "phrases": rule_lines(phrases),
+        "supporting_phrases": rule_lines(supporting_phrases),
+        "exclusions": rule_lines(exclusions),
+    }
     problems: dict[str, list[str]] = {}
 
     def problem(field: str, message: str) -> None:
@@ -318,7 +322,7 @@ def rule_problems(phrases: str, exclusions: str) -> dict[str, list[str]]:
         return problems
 
     with connection.cursor() as cursor:
-        cursor.execute(LINE_WORDS, {"phrases": lines["phrases"] + lines["exclusions"]})
+        cursor.execute(LINE_WORDS, {"phrases": [line for field in lines.values() for line in field]})
         read = {
             line: (tuple(stems), tuple(position - positions[0] for position in positions))
             for line, stems, positions in cursor.fetchall()
@@ -349,12 +353,13 @@ def rule_problems(phrases: str, exclusions: str) -> dict[str, list[str]]:
                 seen[read[line]] = line
 
     if lines["exclusions"] and not problems:
+        matching = lines["phrases"] + lines["supporting_phrases"]
         with connection.cursor() as cursor:
             cursor.execute(
                 EXCLUSION_COVERS,
                 {
-                    "roles": ["phrase"] * len(lines["phrases"]),
-                    "phrases": lines["phrases"],
+                    "roles": ["phrase"] * len(matching),
+                    "phrases": matching,
                     "texts": lines["exclusions"],
                     "sections": [""] * len(lines["exclusions"]),
                 },
