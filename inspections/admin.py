@@ -297,7 +297,13 @@ class ThemeAdmin(admin.ModelAdmin):
         (
             "Rules",
             {
-                "fields": ["phrases", "supporting_phrases", "exclusions", "rules_in_words", "tagged_findings"],
+                "fields": [
+                    "phrases",
+                    "supporting_phrases",
+                    "exclusions",
+                    "rules_in_words",
+                    "tagged_findings",
+                ],
                 "description": "Edit the rules, save, then run the action “Re-tag the archive with the "
                 "selected themes” from the list of themes (or manage.py retag) to apply them.",
             },

@@ -132,29 +132,36 @@ mention AS (
           AND exclusion.start <= hit.start AND hit.start + hit.span <= exclusion.start + exclusion.span
     )
 ),
-phrase_hit AS (
-    SELECT finding_id, theme_id, role, phrase, heading, min(start) AS first
+outer_mention AS (
+    -- each mention not inside a longer one of the same theme ("leaders" in "senior leaders")
+    SELECT mention.*
     FROM mention
+    WHERE NOT EXISTS (
+        SELECT FROM mention AS longer
+        WHERE longer.finding_id = mention.finding_id AND longer.theme_id = mention.theme_id
+          AND longer.heading = mention.heading AND longer.span > mention.span
+          AND longer.start <= mention.start AND mention.start + mention.span <= longer.start + longer.span
+    )
+),
+phrase_hit AS (
+    SELECT finding_id, theme_id, heading, role, phrase, min(start) AS first
+    FROM outer_mention
     GROUP BY 1, 2, 3, 4, 5
+),
+text_mentions AS (
+    SELECT finding_id, theme_id, count(DISTINCT start) AS mentions
+    FROM outer_mention
+    WHERE NOT heading
+    GROUP BY 1, 2
 ),
 tag_reason AS (
     -- a phrase in the text is enough; a supporting phrase needs company: a second mention of the
-    -- theme in the text (not one inside the other: "leaders" in "senior leaders"), or a mention in
-    -- the heading the finding sits under
-    SELECT phrase_hit.finding_id, phrase_hit.theme_id,
+    -- theme in the text, or a mention in the heading the finding sits under
+    SELECT finding_id, theme_id,
            string_agg(phrase, ', ' ORDER BY first, phrase) FILTER (WHERE NOT heading) AS in_text,
            string_agg(phrase, ', ' ORDER BY first, phrase) FILTER (WHERE heading) AS in_heading,
-           bool_or(role = 'phrase' AND NOT heading) OR (
-               SELECT count(DISTINCT mention.start) FROM mention
-               WHERE mention.finding_id = phrase_hit.finding_id AND mention.theme_id = phrase_hit.theme_id
-                 AND NOT mention.heading AND NOT EXISTS (
-                     SELECT FROM mention AS outer_hit
-                     WHERE outer_hit.finding_id = mention.finding_id AND outer_hit.theme_id = mention.theme_id
-                       AND outer_hit.span > mention.span AND outer_hit.start <= mention.start
-                       AND mention.start + mention.span <= outer_hit.start + outer_hit.span
-                 )
-           ) >= 2 AS by_text
-    FROM phrase_hit
+           bool_or(role = 'phrase' AND NOT heading) OR max(text_mentions.mentions) >= 2 AS by_text
+    FROM phrase_hit LEFT JOIN text_mentions USING (finding_id, theme_id)
     GROUP BY 1, 2
 ),
 tag AS (

@@ -44,7 +44,7 @@ def test_the_fixture_holds_the_28_themes_of_the_contract_with_sound_rules(themes
         assert set(themes) == set(re.findall(r"^\| `([a-z0-9-]+)` \|", THEMES_MD.read_text(), re.M))
     for theme in themes.values():
         assert theme.phrase_list, theme.slug
-        assert rule_problems(theme.phrases, theme.exclusions) == {}, theme.slug
+        assert rule_problems(theme.phrases, theme.exclusions, theme.supporting_phrases) == {}, theme.slug
 
 
 def test_loading_the_fixture_again_updates_the_themes_by_slug(themes):
