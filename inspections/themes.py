@@ -167,7 +167,7 @@ tag_reason AS (
 tag AS (
     SELECT finding_id, theme_id,
            left(
-               CASE WHEN by_text THEN in_text ELSE in_text || ' (under the heading “' || in_heading || '”)' END,
+               CASE WHEN by_text THEN in_text ELSE in_text || ' (under the heading ‘' || in_heading || '’)' END,
                300
            ) AS matched
     FROM tag_reason
