@@ -149,7 +149,7 @@ phrase_hit AS (
     GROUP BY 1, 2, 3, 4, 5
 ),
 text_mentions AS (
-    SELECT finding_id, theme_id, count(DISTINCT start) AS mentions
+    SELECT finding_id, theme_id, count(DISTINCT phrase) AS mentions
     FROM outer_mention
     WHERE NOT heading
     GROUP BY 1, 2

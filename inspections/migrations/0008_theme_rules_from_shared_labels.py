@@ -587,7 +587,6 @@ CURRENT = {
         "placement moves\n"
         "residential care",
         "supporting_phrases": "children in care\n"
-        "placed\n"
         "carers\n"
         "care placement\n"
         "stability\n"
@@ -903,8 +902,16 @@ CURRENT = {
         "pathway plans\n"
         "safety plan\n"
         "transition plans\n"
-        "outcome-focused",
-        "supporting_phrases": "plan\nreviews\ncontingency\nSMART",
+        "outcome-focused\n"
+        "plans are reviewed\n"
+        "review of plans\n"
+        "plans are regularly reviewed\n"
+        "plans are not reviewed\n"
+        "plans are clear\n"
+        "plans lack\n"
+        "plans are detailed\n"
+        "plans are specific",
+        "supporting_phrases": "plan\ncontingency\nSMART\nreviews",
     },
     "private-fostering": {"exclusions": "", "phrases": "private fostering", "supporting_phrases": ""},
     "quality-assurance": {
