@@ -215,8 +215,9 @@ class Theme(models.Model):
     """A practice theme (THEMES.md) and the rules that tag findings with it.
 
     The rules are plain phrases, one per line, matched with English stemming against a finding's
-    text (inspections.themes does the matching in SQL); exclusions are longer phrases inside which
-    a match does not count. Staff edit them in the admin, then re-tag the archive.
+    text (inspections.themes does the matching in SQL); supporting phrases are too common to tag alone
+    and need a second of the theme's words or a heading on the theme; exclusions are longer phrases
+    inside which a match does not count. Staff edit them in the admin, then re-tag the archive.
     """
 
     slug = models.SlugField(
@@ -234,8 +235,8 @@ class Theme(models.Model):
     supporting_phrases = models.TextField(
         blank=True,
         help_text="Words and phrases, one per line, too common to tag a finding on their own ('leaders', "
-        "'placement', 'culture'): they tag it when the finding mentions the theme a second time (another "
-        "mention of these or of the phrases above) or sits under a heading that mentions it.",
+        "'culture', 'court'): one tags it together with a different one of these, or when the finding sits "
+        "under a heading that mentions the theme. A finding with any of the phrases above is tagged anyway.",
     )
     exclusions = models.TextField(
         blank=True,
@@ -290,8 +291,8 @@ class Theme(models.Model):
         )
         if self.supporting_list:
             text += (
-                f" Any of {_quoted(self.supporting_list)} tags it only when the theme is mentioned again "
-                "(twice in all) or the heading the finding sits under mentions it."
+                f" Any of {_quoted(self.supporting_list)} tags it only together with another of these, or "
+                "under a heading that mentions the theme."
             )
         if self.exclusion_list:
             text += f" A mention inside {_quoted(self.exclusion_list)} does not count."

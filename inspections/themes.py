@@ -10,6 +10,12 @@ the matches inside it, and records which phrases matched (FindingTheme.matched),
 why a finding carries a theme. The full-text (GIN) index narrows the findings that can hold a phrase
 of several words.
 
+Supporting phrases (Theme.supporting_phrases) are words too common to say on their own that a finding
+is about the theme ('leaders', 'culture', 'court'): one tags it only together with a different one of
+the theme's phrases or supporting phrases, or when the heading the finding sits under (weight C of
+the vector) mentions the theme; `matched` then names that heading. Measured against findings read by
+two independent readers (manage.py score_themes), passing mentions were most of the wrong tags.
+
 Tagging a batch of findings, or re-tagging the whole archive, is one SQL statement over all rows,
 never a loop over them.
 """
@@ -133,15 +139,17 @@ mention AS (
     )
 ),
 outer_mention AS (
-    -- each mention not inside a longer one of the same theme ("leaders" in "senior leaders")
-    SELECT mention.*
-    FROM mention
-    WHERE NOT EXISTS (
-        SELECT FROM mention AS longer
-        WHERE longer.finding_id = mention.finding_id AND longer.theme_id = mention.theme_id
-          AND longer.heading = mention.heading AND longer.span > mention.span
-          AND longer.start <= mention.start AND mention.start + mention.span <= longer.start + longer.span
-    )
+    -- each mention not inside a longer one of the same theme ("leaders" in "senior leaders"): no
+    -- mention before it in (start, longest first) order reaches as far
+    SELECT * FROM (
+        SELECT mention.*, max(mention.start + mention.span) OVER (
+            PARTITION BY mention.finding_id, mention.theme_id, mention.heading
+            ORDER BY mention.start, mention.span DESC
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+        ) AS reach
+        FROM mention
+    ) AS placed
+    WHERE reach IS NULL OR reach < start + span
 ),
 phrase_hit AS (
     SELECT finding_id, theme_id, heading, role, phrase, min(start) AS first

@@ -124,7 +124,7 @@ def test_the_rules_meet_the_target_on_the_labelled_findings(themes):
         ("A culture of robust supervision.", {"supervision": "supervision"}),
         (
             "Diversity, religion and culture are considered in assessments.",
-            {"equality-diversity": "diversity, religion, culture"},
+            {"equality-diversity": "diversity, religion, culture", "assessment": "assessment"},
         ),
         # supporting phrases ("referral", "screening", "leaders") tag only with a second mention
         ("Referrals are screened within a day.", {"front-door": "referral, screening"}),
@@ -299,7 +299,7 @@ def test_the_admin_saves_supporting_phrases_and_tagging_uses_them(admin_client, 
     assert response.status_code == 302
     theme.refresh_from_db()
     assert theme.supporting_list == ["supervisor"]
-    assert "tags it only when the theme is mentioned again" in admin_client.get(url).content.decode()
+    assert "tags it only together with another of these" in admin_client.get(url).content.decode()
     once, twice = (
         FindingFactory(text="The supervisor is new."),
         FindingFactory(text="Supervisors give supervision."),
@@ -337,7 +337,7 @@ def test_rules_in_words():
         "“assessing”). A mention inside “supervision order” does not count."
     )
     theme.supporting_phrases = "supervisor\nmanagers"
-    assert "Any of “supervisor” or “managers” tags it only when the theme is mentioned again" in (
+    assert "Any of “supervisor” or “managers” tags it only together with another of these" in (
         theme.rules_in_words
     )
     assert Theme(name="Neglect").rules_in_words == "No rules yet: no finding is tagged Neglect."

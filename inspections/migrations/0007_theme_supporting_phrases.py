@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='theme',
             name='supporting_phrases',
-            field=models.TextField(blank=True, help_text="Words and phrases, one per line, too common to tag a finding on their own ('leaders', 'placement', 'culture'): they tag it when the finding mentions the theme a second time (another mention of these or of the phrases above) or sits under a heading that mentions it."),
+            field=models.TextField(blank=True, help_text="Words and phrases, one per line, too common to tag a finding on their own ('leaders', 'culture', 'court'): one tags it together with a different one of these, or when the finding sits under a heading that mentions the theme. A finding with any of the phrases above is tagged anyway."),
         ),
     ]

@@ -458,7 +458,23 @@ CURRENT = {
         "supporting_phrases": "",
     },
     "assessment": {
-        "exclusions": "analysis of data",
+        "exclusions": "analysis of data\n"
+        "health assessment\n"
+        "initial health assessment\n"
+        "review health assessment\n"
+        "self-assessment\n"
+        "self assessment\n"
+        "joint strategic needs assessment\n"
+        "needs assessment\n"
+        "viability assessment\n"
+        "assessment team\n"
+        "assessment service\n"
+        "referral and assessment\n"
+        "common assessment framework\n"
+        "foster carer assessment\n"
+        "assessment of foster carers\n"
+        "performance assessment\n"
+        "referral, assessment and intervention",
         "phrases": "quality of assessments\n"
         "assessments of need\n"
         "assessment of risk\n"
@@ -474,9 +490,9 @@ CURRENT = {
         "holistic assessment\n"
         "comprehensive assessment\n"
         "thorough assessment\n"
-        "robust assessment",
+        "robust assessment\n"
+        "assessment",
         "supporting_phrases": "analysis\n"
-        "assessment\n"
         "history\n"
         "chronology\n"
         "risk assessment\n"
