@@ -550,15 +550,18 @@ CURRENT = {
         "voice\n"
         "wishes\n"
         "co-produced\n"
-        "participation",
-        "supporting_phrases": "views\n"
+        "participation\n"
         "advocacy\n"
+        "views and experiences\n"
+        "talking to children",
+        "supporting_phrases": "views\n"
         "advocate\n"
         "listened\n"
         "lived experience\n"
         "consultation\n"
         "feedback\n"
-        "influence",
+        "influence\n"
+        "children's experiences",
     },
     "children-in-care": {
         "exclusions": "adoption placement\n"
@@ -568,7 +571,9 @@ CURRENT = {
         "private foster carers\n"
         "foster to adopt\n"
         "children placed for adoption\n"
-        "children are placed for adoption",
+        "children are placed for adoption\n"
+        "stay with their foster carers\n"
+        "remain with their foster carers",
         "phrases": "placement\n"
         "foster carers\n"
         "residential\n"
@@ -601,7 +606,10 @@ CURRENT = {
         "taken into care\n"
         "placement choice\n"
         "placement moves\n"
-        "residential care",
+        "residential care\n"
+        "voluntarily accommodated\n"
+        "accommodate children\n"
+        "section 20",
         "supporting_phrases": "children in care\n"
         "carers\n"
         "care placement\n"
@@ -611,7 +619,8 @@ CURRENT = {
         "family time\n"
         "contact with family\n"
         "children looked after\n"
-        "looked after children",
+        "looked after children\n"
+        "sufficiency",
     },
     "disabled-children": {
         "exclusions": "",
@@ -952,9 +961,9 @@ CURRENT = {
         "learning from audits\n"
         "learning from case reviews\n"
         "learning reviews\n"
-        "evaluates its effectiveness\n"
         "performance reports\n"
-        "key performance indicators",
+        "key performance indicators\n"
+        "evaluate the effectiveness",
         "supporting_phrases": "performance\nevaluate\nscrutiny\nlearning\ncase reviews\nanalysis",
     },
     "recording": {
