@@ -259,23 +259,27 @@ class FindingAdmin(admin.ModelAdmin):
 class ThemeForm(forms.ModelForm):
     class Meta:
         model = Theme
-        fields = ["name", "slug", "description", "phrases", "exclusions"]
+        fields = ["name", "slug", "description", "phrases", "supporting_phrases", "exclusions"]
         widgets = {
             "phrases": forms.Textarea(attrs={"rows": 16, "cols": 60}),
+            "supporting_phrases": forms.Textarea(attrs={"rows": 8, "cols": 60}),
             "exclusions": forms.Textarea(attrs={"rows": 6, "cols": 60}),
         }
 
     def clean_phrases(self):
         return "\n".join(rule_lines(self.cleaned_data["phrases"]))
 
+    def clean_supporting_phrases(self):
+        return "\n".join(rule_lines(self.cleaned_data["supporting_phrases"]))
+
     def clean_exclusions(self):
         return "\n".join(rule_lines(self.cleaned_data["exclusions"]))
 
     def clean(self):
         cleaned = super().clean()
-        if "phrases" in cleaned and "exclusions" in cleaned:
+        if {"phrases", "supporting_phrases", "exclusions"} <= cleaned.keys():
             phrases, exclusions = cleaned["phrases"], cleaned["exclusions"]
-            for field, errors in rule_problems(phrases, exclusions).items():
+            for field, errors in rule_problems(phrases, exclusions, cleaned["supporting_phrases"]).items():
                 self.add_error(field, errors)
             if exclusions and not phrases:
                 self.add_error("exclusions", "Exclusions only narrow the phrases: add phrases first.")
@@ -293,7 +297,13 @@ class ThemeAdmin(admin.ModelAdmin):
         (
             "Rules",
             {
-                "fields": ["phrases", "exclusions", "rules_in_words", "tagged_findings"],
+                "fields": [
+                    "phrases",
+                    "supporting_phrases",
+                    "exclusions",
+                    "rules_in_words",
+                    "tagged_findings",
+                ],
                 "description": "Edit the rules, save, then run the action “Re-tag the archive with the "
                 "selected themes” from the list of themes (or manage.py retag) to apply them.",
             },

@@ -215,8 +215,9 @@ class Theme(models.Model):
     """A practice theme (THEMES.md) and the rules that tag findings with it.
 
     The rules are plain phrases, one per line, matched with English stemming against a finding's
-    text (inspections.themes does the matching in SQL); exclusions are longer phrases inside which
-    a match does not count. Staff edit them in the admin, then re-tag the archive.
+    text (inspections.themes does the matching in SQL); supporting phrases are too common to tag alone
+    and need a second of the theme's words or a heading on the theme; exclusions are longer phrases
+    inside which a match does not count. Staff edit them in the admin, then re-tag the archive.
     """
 
     slug = models.SlugField(
@@ -230,6 +231,12 @@ class Theme(models.Model):
         "matches its other forms ('assessment' matches 'assessed' and 'assessing'); the words of a "
         "phrase must appear together and in that order. Very common words ('of', 'the', 'out') are "
         "ignored, so a phrase needs at least one other word.",
+    )
+    supporting_phrases = models.TextField(
+        blank=True,
+        help_text="Words and phrases, one per line, too common to tag a finding on their own ('leaders', "
+        "'culture', 'court'): one tags it together with a different one of these, or when the finding sits "
+        "under a heading that mentions the theme. A finding with any of the phrases above is tagged anyway.",
     )
     exclusions = models.TextField(
         blank=True,
@@ -265,6 +272,10 @@ class Theme(models.Model):
         return rule_lines(self.phrases)
 
     @property
+    def supporting_list(self) -> list[str]:
+        return rule_lines(self.supporting_phrases)
+
+    @property
     def exclusion_list(self) -> list[str]:
         return rule_lines(self.exclusions)
 
@@ -278,6 +289,11 @@ class Theme(models.Model):
             f"{_quoted(self.phrase_list)}. Each word also counts in its other forms "
             "(“assessment” also matches “assessed” and “assessing”)."
         )
+        if self.supporting_list:
+            text += (
+                f" Any of {_quoted(self.supporting_list)} tags it only together with another of these, or "
+                "under a heading that mentions the theme."
+            )
         if self.exclusion_list:
             text += f" A mention inside {_quoted(self.exclusion_list)} does not count."
         return text

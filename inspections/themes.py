@@ -10,10 +10,17 @@ the matches inside it, and records which phrases matched (FindingTheme.matched),
 why a finding carries a theme. The full-text (GIN) index narrows the findings that can hold a phrase
 of several words.
 
+Supporting phrases (Theme.supporting_phrases) are words too common to say on their own that a finding
+is about the theme ('leaders', 'culture', 'court'): one tags it only together with a different one of
+the theme's phrases or supporting phrases, or when the heading the finding sits under (weight C of
+the vector) mentions the theme; `matched` then names that heading. Measured against findings read by
+two independent readers (manage.py score_themes), passing mentions were most of the wrong tags.
+
 Tagging a batch of findings, or re-tagging the whole archive, is one SQL statement over all rows,
 never a loop over them.
 """
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -27,6 +34,8 @@ SELECT DISTINCT theme.id AS theme_id, line.role, btrim(line.phrase) AS phrase
 FROM inspections_theme AS theme
 CROSS JOIN LATERAL (
     SELECT 'phrase' AS role, phrase FROM regexp_split_to_table(theme.phrases, '\\s*\\n\\s*') AS phrase
+    UNION ALL
+    SELECT 'support', phrase FROM regexp_split_to_table(theme.supporting_phrases, '\\s*\\n\\s*') AS phrase
     UNION ALL
     SELECT 'exclusion', phrase FROM regexp_split_to_table(theme.exclusions, '\\s*\\n\\s*') AS phrase
 ) AS line
@@ -45,10 +54,13 @@ FROM inspections_finding AS finding
 WHERE %(findings)s::bigint[] IS NULL OR finding.id = ANY(%(findings)s)
 """
 
-# Unsaved texts, indexed as Finding.search_vector indexes a finding's text; id = position in the list.
+# Unsaved texts (and the headings they sit under), indexed as Finding.search_vector indexes a finding;
+# id = position in the list.
 GIVEN_TEXTS = """
-SELECT item.position AS id, setweight(to_tsvector('english', item.text), 'A') AS vector
-FROM unnest(%(texts)s::text[]) WITH ORDINALITY AS item(text, position)
+SELECT item.position AS id,
+       setweight(to_tsvector('english', translate(item.text, '<>', '  ')), 'A')
+       || setweight(to_tsvector('english', translate(coalesce(item.section, ''), '<>', '  ')), 'C') AS vector
+FROM unnest(%(texts)s::text[], %(sections)s::text[]) WITH ORDINALITY AS item(text, section, position)
 """
 
 # The (finding, theme, matched phrases) tags the rules give: the shared core of every query below.
@@ -75,12 +87,12 @@ line AS (
     GROUP BY 1, 2, 3, 4
 ),
 token AS (
-    -- the words of the findings' text that some rule uses, with their positions
-    SELECT finding.id AS finding_id, word.lexeme, place.position
+    -- the words of the findings' text (weight A) and section heading (weight C) that some rule uses
+    SELECT finding.id AS finding_id, word.lexeme, place.position, place.weight <> 'A' AS heading
     FROM finding
     CROSS JOIN LATERAL unnest(finding.vector) AS word
     CROSS JOIN LATERAL unnest(word.positions, word.weights) AS place(position, weight)
-    WHERE place.weight = 'A' AND word.lexeme IN (SELECT lexeme FROM rule_word)
+    WHERE word.lexeme IN (SELECT lexeme FROM rule_word)
 ),
 candidate AS (
     -- the findings that hold a line of several words somewhere: the full-text index finds them
@@ -89,22 +101,22 @@ candidate AS (
     WHERE line.size > 1
 ),
 hit AS (
-    -- each place a line occurs in a finding's text: all its words at their offsets from `start`
-    SELECT token.finding_id, rule_word.line_id, token.position AS start
+    -- each place a line occurs in a finding's text or heading: all its words at their offsets from `start`
+    SELECT token.finding_id, rule_word.line_id, token.position AS start, token.heading
     FROM token JOIN rule_word USING (lexeme)
     WHERE rule_word.size = 1
     UNION ALL
-    SELECT token.finding_id, rule_word.line_id, token.position - rule_word.word_offset
+    SELECT token.finding_id, rule_word.line_id, token.position - rule_word.word_offset, token.heading
     FROM candidate
     JOIN rule_word USING (line_id)
     JOIN token ON token.finding_id = candidate.finding_id AND token.lexeme = rule_word.lexeme
-    GROUP BY 1, 2, 3
+    GROUP BY 1, 2, 3, 4
     HAVING count(*) = min(rule_word.size)
 ),
 whole_hit AS (
     -- the places a line skips (its very common words) hold no indexed word in the finding either:
     -- "child's plan" matches "child's plan" but not "child protection plan"
-    SELECT hit.finding_id, hit.start, line.theme_id, line.role, line.phrase, line.span
+    SELECT hit.finding_id, hit.start, hit.heading, line.theme_id, line.role, line.phrase, line.span
     FROM hit JOIN line USING (line_id)
     WHERE line.span + 1 = line.size OR NOT EXISTS (
         SELECT FROM finding
@@ -115,22 +127,59 @@ whole_hit AS (
           AND place.position - hit.start <> ALL (line.offsets)
     )
 ),
-phrase_hit AS (
-    -- the phrases' occurrences that no exclusion of the same theme covers
-    SELECT hit.finding_id, hit.theme_id, hit.phrase, min(hit.start) AS first
+mention AS (
+    -- the occurrences of phrases and supporting phrases that no exclusion of the same theme covers
+    SELECT hit.*
     FROM whole_hit AS hit
-    WHERE hit.role = 'phrase' AND NOT EXISTS (
+    WHERE hit.role <> 'exclusion' AND NOT EXISTS (
         SELECT FROM whole_hit AS exclusion
         WHERE exclusion.role = 'exclusion'
           AND exclusion.finding_id = hit.finding_id AND exclusion.theme_id = hit.theme_id
           AND exclusion.start <= hit.start AND hit.start + hit.span <= exclusion.start + exclusion.span
     )
-    GROUP BY 1, 2, 3
+),
+outer_mention AS (
+    -- each mention not inside a longer one of the same theme ("leaders" in "senior leaders"): no
+    -- mention before it in (start, longest first) order reaches as far
+    SELECT * FROM (
+        SELECT mention.*, max(mention.start + mention.span) OVER (
+            PARTITION BY mention.finding_id, mention.theme_id, mention.heading
+            ORDER BY mention.start, mention.span DESC
+            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+        ) AS reach
+        FROM mention
+    ) AS placed
+    WHERE reach IS NULL OR reach < start + span
+),
+phrase_hit AS (
+    SELECT finding_id, theme_id, heading, role, phrase, min(start) AS first
+    FROM outer_mention
+    GROUP BY 1, 2, 3, 4, 5
+),
+text_mentions AS (
+    SELECT finding_id, theme_id, count(DISTINCT phrase) AS mentions
+    FROM outer_mention
+    WHERE NOT heading
+    GROUP BY 1, 2
+),
+tag_reason AS (
+    -- a phrase in the text is enough; a supporting phrase needs company: a second mention of the
+    -- theme in the text, or a mention in the heading the finding sits under
+    SELECT finding_id, theme_id,
+           string_agg(phrase, ', ' ORDER BY first, phrase) FILTER (WHERE NOT heading) AS in_text,
+           string_agg(phrase, ', ' ORDER BY first, phrase) FILTER (WHERE heading) AS in_heading,
+           bool_or(role = 'phrase' AND NOT heading) OR max(text_mentions.mentions) >= 2 AS by_text
+    FROM phrase_hit LEFT JOIN text_mentions USING (finding_id, theme_id)
+    GROUP BY 1, 2
 ),
 tag AS (
-    SELECT finding_id, theme_id, left(string_agg(phrase, ', ' ORDER BY first, phrase), 300) AS matched
-    FROM phrase_hit
-    GROUP BY 1, 2
+    SELECT finding_id, theme_id,
+           left(
+               CASE WHEN by_text THEN in_text ELSE in_text || ' (under the heading ‘' || in_heading || '’)' END,
+               300
+           ) AS matched
+    FROM tag_reason
+    WHERE in_text IS NOT NULL AND (by_text OR in_heading IS NOT NULL)
 )"""
 
 WRITE_TAGS = (
@@ -235,30 +284,42 @@ def retag_archive(*, themes=None) -> TagCounts:
 
 
 def themes_for_texts(findings) -> list[list[str]]:
-    """The theme slugs each unsaved finding (anything with .text) would get, computed by the
-    database exactly as tagging does, without writing anything."""
-    return [sorted(tags) for tags in matches_for_texts([finding.text for finding in findings])]
+    """The theme slugs each unsaved finding (anything with .text, and .section if it has one) would
+    get, computed by the database exactly as tagging does, without writing anything."""
+    findings = list(findings)
+    matches = matches_for_texts(
+        [finding.text for finding in findings], [getattr(finding, "section", "") for finding in findings]
+    )
+    return [sorted(tags) for tags in matches]
 
 
-def matches_for_texts(texts: Sequence[str]) -> list[dict[str, str]]:
-    """For each text: {theme slug: the phrases that matched}, as tagging would store them."""
+def matches_for_texts(texts: Sequence[str], sections: Sequence[str] | None = None) -> list[dict[str, str]]:
+    """For each text (under its section heading, if given): {theme slug: why it carries the theme},
+    as tagging would store them."""
     result: list[dict[str, str]] = [{} for _ in texts]
     if not texts:
         return result
+    sections = [""] * len(texts) if sections is None else [section or "" for section in sections]
+    if len(sections) != len(texts):
+        raise ValueError("one section per text")
     with connection.cursor() as cursor:
-        cursor.execute(TEXT_TAGS, {"texts": list(texts), "themes": None})
+        cursor.execute(TEXT_TAGS, {"texts": list(texts), "sections": sections, "themes": None})
         for position, slug, matched in cursor.fetchall():
             result[position - 1][slug] = matched
     return result
 
 
-def rule_problems(phrases: str, exclusions: str) -> dict[str, list[str]]:
+def rule_problems(phrases: str, exclusions: str, supporting_phrases: str = "") -> dict[str, list[str]]:
     """What is wrong with a theme's rules, in words staff can act on, by field ("phrases",
-    "exclusions"); {} when they are sound.
+    "supporting_phrases", "exclusions"); {} when they are sound.
 
     PostgreSQL reads every line as tagging will, so the checks see the same stems and ignored words.
     """
-    lines = {"phrases": rule_lines(phrases), "exclusions": rule_lines(exclusions)}
+    lines = {
+        "phrases": rule_lines(phrases),
+        "supporting_phrases": rule_lines(supporting_phrases),
+        "exclusions": rule_lines(exclusions),
+    }
     problems: dict[str, list[str]] = {}
 
     def problem(field: str, message: str) -> None:
@@ -276,7 +337,7 @@ def rule_problems(phrases: str, exclusions: str) -> dict[str, list[str]]:
         return problems
 
     with connection.cursor() as cursor:
-        cursor.execute(LINE_WORDS, {"phrases": lines["phrases"] + lines["exclusions"]})
+        cursor.execute(LINE_WORDS, {"phrases": [line for field in lines.values() for line in field]})
         read = {
             line: (tuple(stems), tuple(position - positions[0] for position in positions))
             for line, stems, positions in cursor.fetchall()
@@ -307,13 +368,15 @@ def rule_problems(phrases: str, exclusions: str) -> dict[str, list[str]]:
                 seen[read[line]] = line
 
     if lines["exclusions"] and not problems:
+        matching = lines["phrases"] + lines["supporting_phrases"]
         with connection.cursor() as cursor:
             cursor.execute(
                 EXCLUSION_COVERS,
                 {
-                    "roles": ["phrase"] * len(lines["phrases"]),
-                    "phrases": lines["phrases"],
+                    "roles": ["phrase"] * len(matching),
+                    "phrases": matching,
                     "texts": lines["exclusions"],
+                    "sections": [""] * len(lines["exclusions"]),
                 },
             )
             covering = {position for (position,) in cursor.fetchall()}
@@ -330,14 +393,25 @@ def rule_problems(phrases: str, exclusions: str) -> dict[str, list[str]]:
 
 @dataclass(frozen=True)
 class ThemeScore:
+    """How one theme's tagging compares with the labels.
+
+    Labels may be read by two readers: a predicted theme is right if either reader gave it (`accepted`)
+    and a theme both gave (`required`) is missed if not predicted. With one reader the two sets are the
+    same and this is plain precision and recall."""
+
     slug: str
-    true_positives: int
-    false_positives: int
-    false_negatives: int
+    true_positives: int  # predicted and accepted
+    false_positives: int  # predicted, not accepted
+    false_negatives: int  # required, not predicted
+    found: int | None = None  # required and predicted (None: true_positives)
+
+    @property
+    def required_found(self) -> int:
+        return self.true_positives if self.found is None else self.found
 
     @property
     def support(self) -> int:
-        return self.true_positives + self.false_negatives
+        return self.required_found + self.false_negatives
 
     @property
     def precision(self) -> float:
@@ -345,7 +419,7 @@ class ThemeScore:
 
     @property
     def recall(self) -> float:
-        return _ratio(self.true_positives, self.true_positives + self.false_negatives)
+        return _ratio(self.required_found, self.support)
 
     @property
     def f1(self) -> float:
@@ -363,6 +437,7 @@ class Scores:
             sum(score.true_positives for score in self.themes),
             sum(score.false_positives for score in self.themes),
             sum(score.false_negatives for score in self.themes),
+            sum(score.required_found for score in self.themes),
         )
 
     @property
@@ -379,25 +454,43 @@ class Scores:
 
 
 def score_tagging(
-    gold: Sequence[Iterable[str]], predicted: Sequence[Iterable[str]], slugs: Iterable[str]
+    gold: Sequence[Iterable[str]],
+    predicted: Sequence[Iterable[str]],
+    slugs: Iterable[str],
+    *,
+    accepted: Sequence[Iterable[str]] | None = None,
 ) -> Scores:
     """Precision, recall and F1 of a tagging against labelled themes, per theme and overall.
 
-    A theme with nothing labelled and nothing predicted scores 1 (nothing to find, nothing wrong)."""
-    if len(gold) != len(predicted):
+    `gold` holds the themes each finding must get (both readers' themes); `accepted` (default: the
+    same) the themes it may get without being wrong (either reader's). A theme with nothing labelled
+    and nothing predicted scores 1 (nothing to find, nothing wrong)."""
+    accepted = gold if accepted is None else accepted
+    if not len(gold) == len(predicted) == len(accepted):
         raise ValueError("gold and predicted must describe the same findings")
-    pairs = [(set(labels), set(guesses)) for labels, guesses in zip(gold, predicted, strict=True)]
+    rows = [
+        (set(required), set(allowed) | set(required), set(guesses))
+        for required, allowed, guesses in zip(gold, accepted, predicted, strict=True)
+    ]
     return Scores(
         [
             ThemeScore(
                 slug,
-                sum(slug in labels and slug in guesses for labels, guesses in pairs),
-                sum(slug not in labels and slug in guesses for labels, guesses in pairs),
-                sum(slug in labels and slug not in guesses for labels, guesses in pairs),
+                sum(slug in guesses and slug in allowed for _, allowed, guesses in rows),
+                sum(slug in guesses and slug not in allowed for _, allowed, guesses in rows),
+                sum(slug in required and slug not in guesses for required, _, guesses in rows),
+                sum(slug in required and slug in guesses for required, _, guesses in rows),
             )
             for slug in slugs
         ]
     )
+
+
+def label_split(report_file: str) -> str:
+    """The half of the labelled findings a report's findings fall in, "tune" or "holdout": fixed by a
+    hash of the report's file name, so every finding of a report lands in the same half on every run."""
+    digest = hashlib.sha256(report_file.encode()).digest()
+    return "holdout" if digest[-1] % 2 else "tune"
 
 
 def _ratio(part: int, whole: int) -> float:

@@ -182,7 +182,8 @@ def test_csv_export_streams_every_row_in_fixed_columns(client, archive):
     assert rows[0][-2:] == ["text", "url"]
     assert len(rows) == 1 + 3
     leeds_row = next(row for row in rows[1:] if row[2] == "leeds" and row[9] == "Area for improvement")
-    assert leeds_row[17] == "care-leavers; supervision"
+    assert rows[0][15:18] == ["page", "paragraph", "themes"]
+    assert leeds_row[18] == "care-leavers; supervision"
     assert leeds_row[-1].endswith(f"/inspections/{archive['supervised'].inspection_id}/#finding-2")
 
 

@@ -1,19 +1,30 @@
 """Theme tagging: the rules, set-based (re)tagging, the admin's validation and action, the scorer, and
 the committed rules' accuracy on the labelled findings."""
 
+import importlib
 import json
 import re
+from collections import Counter
 from io import StringIO
 
 import pytest
+from django.apps import apps as django_apps
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
+from inspections.management.commands.score_themes import SHARED_LABELS, read_labels
 from inspections.models import Finding, FindingTheme, Theme
 from inspections.services import report_ingest
-from inspections.themes import matches_for_texts, retag_archive, rule_problems, score_tagging, tag_findings
+from inspections.themes import (
+    label_split,
+    matches_for_texts,
+    retag_archive,
+    rule_problems,
+    score_tagging,
+    tag_findings,
+)
 
 from .conftest import SEEDS
 from .factories import FindingFactory, ThemeFactory
@@ -23,6 +34,8 @@ pytestmark = pytest.mark.django_db
 FIXTURE = settings.BASE_DIR / "fixtures" / "themes.json"
 LABELLED = settings.BASE_DIR / "tests" / "themes_labelled.json"
 THEMES_MD = settings.BASE_DIR.parent / "shared" / "THEMES.md"
+HELD_OUT_MICRO_F1 = 0.88  # issue #15's target on the held-out half of the shared labels
+HELD_OUT_MICRO_F1_NOW = 0.81  # what the committed rules reach there (0.80 before them)
 
 
 @pytest.fixture
@@ -44,7 +57,7 @@ def test_the_fixture_holds_the_28_themes_of_the_contract_with_sound_rules(themes
         assert set(themes) == set(re.findall(r"^\| `([a-z0-9-]+)` \|", THEMES_MD.read_text(), re.M))
     for theme in themes.values():
         assert theme.phrase_list, theme.slug
-        assert rule_problems(theme.phrases, theme.exclusions) == {}, theme.slug
+        assert rule_problems(theme.phrases, theme.exclusions, theme.supporting_phrases) == {}, theme.slug
 
 
 def test_loading_the_fixture_again_updates_the_themes_by_slug(themes):
@@ -106,7 +119,19 @@ def test_the_rules_meet_the_target_on_the_labelled_findings(themes):
             {"allegations": "designated officer"},
         ),
         ("The out-of-hours service responds well.", {"out-of-hours": "out-of-hours, out of hours service"}),
-        ("Children are seen within 24 hours of the referral.", {"front-door": "referral"}),
+        ("Children are seen within 24 hours of the referral.", {"child-voice": "children are seen"}),
+        # "culture" alone is too common to say a finding is about equality and diversity
+        ("A culture of robust supervision.", {"supervision": "supervision"}),
+        (
+            "Diversity, religion and culture are considered in assessments.",
+            {"equality-diversity": "diversity, religion, culture", "assessment": "assessment"},
+        ),
+        # supporting phrases ("referral", "screening", "leaders") tag only with a second mention
+        ("Referrals are screened within a day.", {"front-door": "referral, screening"}),
+        ("School leaders are investing in services.", {}),
+        ("Leaders agreed to review escalation; leaders have since acted.", {"leadership": "leaders"}),
+        # a mention inside a longer one neither counts twice nor shows twice
+        ("Senior leaders know their services well.", {"leadership": "senior leaders"}),
     ],
 )
 def test_findings_are_tagged_with_the_themes_their_words_match(themes, text, expected):
@@ -128,6 +153,19 @@ def test_the_section_heading_does_not_tag_a_finding(themes):
     )
     tag_findings([finding])
     assert tags(finding) == {}
+
+
+def test_a_supporting_phrase_tags_a_finding_under_a_heading_on_its_theme(themes):
+    under = FindingFactory(
+        section="The experiences and progress of children in care", text="Carers are well supported."
+    )
+    elsewhere = FindingFactory(section="Leadership", text="Carers are well supported.")
+    tag_findings([under, elsewhere])
+    assert tags(under) == {"children-in-care": "carers (under the heading ‘children in care’)"}
+    assert tags(elsewhere) == {}
+    assert matches_for_texts(["Carers are well supported."], ["Children in care"]) == [
+        {"children-in-care": "carers (under the heading ‘children in care’)"}
+    ]
 
 
 def test_ingest_tags_every_finding_of_a_report(themes):
@@ -176,14 +214,14 @@ def test_retag_after_a_rule_edit_changes_exactly_the_affected_findings(themes):
     assert after[(oversight.pk, supervision.pk)][1] == "management oversight"
     assert after[(both.pk, supervision.pk)][1] == "supervision, management oversight"
     assert (counts.added, counts.removed, counts.changed) == (1, 0, 1)
-    assert tags(neither) == {"care-leavers": "care leavers"}
+    assert tags(neither) == {"care-leavers": "care leavers, suitable accommodation"}
 
     supervision.phrases = "reflective supervision"
     supervision.save()
     counts = retag_archive(themes=Theme.objects.filter(slug="supervision"))
     assert (counts.added, counts.removed, counts.changed) == (0, 2, 0)
     assert "supervision" not in tags(both)
-    assert tags(both)["management-oversight"] == "oversight"
+    assert tags(both)["management-oversight"] == "management oversight"
 
 
 def test_tagging_again_with_unchanged_rules_writes_nothing(themes):
@@ -211,6 +249,7 @@ def change_form(theme, **changes):
         "slug": theme.slug,
         "description": theme.description,
         "phrases": theme.phrases,
+        "supporting_phrases": theme.supporting_phrases,
         "exclusions": theme.exclusions,
         **changes,
     }
@@ -225,6 +264,8 @@ def change_form(theme, **changes):
         ({"phrases": "supervision\nsupervised"}, "phrases", "matches exactly what “supervision” matches"),
         ({"exclusions": "foster carers"}, "exclusions", "contains none of the phrases"),
         ({"phrases": "", "exclusions": "supervised contact"}, "exclusions", "add phrases first"),
+        ({"supporting_phrases": "supervisor\nsupervisors"}, "supporting_phrases", "matches exactly what"),
+        ({"supporting_phrases": "-supervisor"}, "supporting_phrases", "one plain phrase per line"),
     ],
 )
 def test_the_admin_refuses_a_broken_rule_with_a_clear_message(admin_client, themes, changes, field, message):
@@ -249,6 +290,23 @@ def test_the_admin_saves_sound_rules_and_shows_them_in_words(admin_client, theme
     assert (
         "A finding is tagged Supervision when its text mentions any of: “supervision” or “supervisor”" in page
     )
+
+
+def test_the_admin_saves_supporting_phrases_and_tagging_uses_them(admin_client, themes):
+    theme = themes["supervision"]
+    url = reverse("admin:inspections_theme_change", args=[theme.pk])
+    response = admin_client.post(url, change_form(theme, supporting_phrases="supervisor\r\n"))
+    assert response.status_code == 302
+    theme.refresh_from_db()
+    assert theme.supporting_list == ["supervisor"]
+    assert "tags it only together with another of these" in admin_client.get(url).content.decode()
+    once, twice = (
+        FindingFactory(text="The supervisor is new."),
+        FindingFactory(text="Supervisors give supervision."),
+    )
+    retag_archive(themes=[theme])
+    assert tags(once) == {}
+    assert tags(twice)["supervision"] == "supervisor, supervision"
 
 
 def test_the_admin_action_retags_the_archive_with_the_selected_themes(admin_client, themes):
@@ -278,6 +336,10 @@ def test_rules_in_words():
         "practice”. Each word also counts in its other forms (“assessment” also matches “assessed” and "
         "“assessing”). A mention inside “supervision order” does not count."
     )
+    theme.supporting_phrases = "supervisor\nmanagers"
+    assert "Any of “supervisor” or “managers” tags it only together with another of these" in (
+        theme.rules_in_words
+    )
     assert Theme(name="Neglect").rules_in_words == "No rules yet: no finding is tagged Neglect."
 
 
@@ -306,7 +368,126 @@ def test_the_scorer_marks_a_poor_tagging_down():
         score_tagging(gold, predicted[:2], ["neglect"])
 
 
+def test_the_scorer_counts_a_theme_either_reader_gave_as_right_and_one_both_gave_as_missed():
+    both = [["neglect"], [], ["neglect"]]
+    either = [["neglect", "supervision"], ["supervision"], ["neglect"]]
+    predicted = [["supervision"], [], ["neglect", "supervision"]]
+    neglect, supervision = score_tagging(both, predicted, ["neglect", "supervision"], accepted=either).themes
+    # neglect: found once, missed once; supervision: right once (only one reader gave it), wrong once,
+    # and never missed (no finding had it from both readers)
+    assert (neglect.true_positives, neglect.false_positives, neglect.false_negatives) == (1, 0, 1)
+    assert (neglect.precision, neglect.recall) == (1, 0.5)
+    assert (supervision.true_positives, supervision.false_positives, supervision.false_negatives) == (1, 1, 0)
+    assert (supervision.precision, supervision.recall, supervision.support) == (0.5, 1, 0)
+
+
+def test_the_labelled_findings_are_split_by_report_the_same_way_every_time():
+    assert label_split("80500_havering/children's services inspection - 09 december 2016.pdf") == "holdout"
+    assert (
+        label_split("80431_blackpool/joint area child protection inspection - 31 january 2025.pdf") == "tune"
+    )
+    names = [f"{number}_authority/report.pdf" for number in range(400)]
+    splits = [label_split(name) for name in names]
+    assert splits == [label_split(name) for name in names]
+    assert 150 < splits.count("tune") < 250
+
+
+def test_the_shared_labels_fall_into_two_halves_whole_reports_apiece():
+    if not SHARED_LABELS.exists():
+        pytest.skip(f"the shared labels are not here ({SHARED_LABELS})")
+    findings = read_labels(SHARED_LABELS)
+    halves = {}
+    for finding in findings:
+        halves.setdefault(finding["file"], set()).add(finding["split"])
+    assert all(len(splits) == 1 for splits in halves.values())
+    counts = Counter(finding["split"] for finding in findings)
+    assert counts["tune"] > 150 and counts["holdout"] > 150
+
+
+def held_out_scores(themes):
+    findings = [finding for finding in read_labels(SHARED_LABELS) if finding["split"] == "holdout"]
+    matched = matches_for_texts([f["text"] for f in findings], [f["section"] for f in findings])
+    return score_tagging(
+        [f["both"] for f in findings],
+        [m.keys() for m in matched],
+        sorted(themes),
+        accepted=[f["either"] for f in findings],
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue #15's targets are not met yet: held-out micro-F1 is 0.82 (0.80 before); see README, Themes",
+)
+def test_the_rules_meet_the_targets_on_the_held_out_half_of_the_shared_labels(themes):
+    if not SHARED_LABELS.exists():
+        pytest.skip(f"the shared labels are not here ({SHARED_LABELS})")
+    scores = held_out_scores(themes)
+    assert scores.micro.f1 >= HELD_OUT_MICRO_F1
+    for score in scores.themes:
+        if score.support >= 5:
+            assert score.precision >= 0.75 and score.recall >= 0.65, score
+
+
+def test_the_rules_do_no_worse_on_the_held_out_half_than_they_do_now(themes):
+    if not SHARED_LABELS.exists():
+        pytest.skip(f"the shared labels are not here ({SHARED_LABELS})")
+    assert held_out_scores(themes).micro.f1 >= HELD_OUT_MICRO_F1_NOW
+
+
 def test_score_themes_prints_per_theme_and_total_figures(themes, tmp_path):
+    labelled = tmp_path / "labelled.json"
+    finding = {"kind": "strength", "section": "Strengths"}
+    labelled.write_text(
+        json.dumps(
+            {
+                "findings": [
+                    # the first report's findings fall in the tuning half, the second's are held out
+                    {
+                        **finding,
+                        "id": "a",
+                        "file": "a.pdf",
+                        "text": "Reflective supervision is regular.",
+                        "both": ["supervision"],
+                        "either": ["supervision"],
+                    },
+                    {
+                        **finding,
+                        "id": "b",
+                        "file": "b.pdf",
+                        "text": "Neglect is recognised early.",
+                        "both": ["supervision"],
+                        "either": ["supervision"],
+                    },
+                    {
+                        **finding,
+                        "id": "c",
+                        "file": "a.pdf",
+                        "text": "Neglect and supervision.",
+                        "both": [],
+                        "either": ["neglect"],
+                    },
+                ]
+            }
+        )
+    )
+    assert (label_split("a.pdf"), label_split("b.pdf")) == ("tune", "holdout")
+    out = StringIO()
+    call_command("score_themes", labelled=labelled, errors=True, stdout=out)
+    report = out.getvalue()
+    tune, holdout = report.split("holdout: ")
+    assert "tune: 2 labelled findings" in tune
+    assert re.search(r"supervision\s+0\.50\s+1\.00\s+0\.67\s+1\s+1\s+1\s+0", tune)
+    assert re.search(r"neglect\s+1\.00\s+1\.00\s+1\.00\s+0\s+1\s+0\s+0", tune)
+    assert re.search(r"micro\s+0\.67\s+1\.00\s+0\.80", tune)
+    assert holdout.startswith("1 labelled findings")
+    assert re.search(r"supervision\s+1\.00\s+0\.00\s+0\.00\s+1\s+0\s+0\s+1", holdout)
+    # errors are listed for the tuning half only
+    assert "wrongly supervision (matched: supervision)" in report
+    assert "Neglect is recognised early" not in report
+
+
+def test_score_themes_reads_a_set_with_one_readers_themes(themes, tmp_path):
     labelled = tmp_path / "labelled.json"
     labelled.write_text(
         json.dumps(
@@ -315,25 +496,44 @@ def test_score_themes_prints_per_theme_and_total_figures(themes, tmp_path):
                     {
                         "id": 1,
                         "kind": "strength",
-                        "text": "Reflective supervision is regular.",
-                        "themes": ["supervision"],
+                        "text": "Neglect is recognised.",
+                        "themes": ["neglect"],
                         "split": "tune",
-                    },
-                    {
-                        "id": 2,
-                        "kind": "narrative",
-                        "text": "Neglect is recognised early.",
-                        "themes": ["supervision"],
-                        "split": "holdout",
-                    },
+                    }
                 ]
             }
         )
     )
     out = StringIO()
-    call_command("score_themes", labelled=labelled, errors=True, stdout=out)
-    report = out.getvalue()
-    assert re.search(r"supervision\s+1\.00\s+0\.50\s+0\.67\s+2\s+1\s+0\s+1", report)
-    assert re.search(r"micro\s+0\.50\s+0\.50\s+0\.50", report)
-    assert "holdout: 1 labelled findings" in report
-    assert "wrongly neglect (matched: neglect)" in report
+    call_command("score_themes", labelled=labelled, split=["all"], stdout=out)
+    assert re.search(r"neglect\s+1\.00\s+1\.00\s+1\.00\s+1\s+1\s+0\s+0", out.getvalue())
+
+
+# Carrying the rules to existing databases ------------------------------------------------------------
+
+
+def test_the_migration_gives_unedited_themes_the_new_rules_and_retags(themes):
+    migration = importlib.import_module("inspections.migrations.0009_theme_rules_from_shared_labels")
+    fixture = {theme["fields"]["slug"]: theme["fields"] for theme in json.loads(FIXTURE.read_text())}
+    assert {
+        slug: {field: fields[field] for field in ("phrases", "supporting_phrases", "exclusions")}
+        for slug, fields in fixture.items()
+    } == migration.CURRENT
+    # a database as it was: the rules shipped before, one theme edited by staff
+    for theme in themes.values():
+        Theme.objects.filter(pk=theme.pk).update(supporting_phrases="", **migration.PREVIOUS[theme.slug])
+    edited = migration.PREVIOUS["leadership"]["phrases"] + "\ngovernance"
+    Theme.objects.filter(slug="leadership").update(phrases=edited)
+    finding = FindingFactory(text="A culture of robust supervision, leaders say.")
+    retag_archive()
+    assert set(tags(finding)) == {"equality-diversity", "supervision", "leadership"}
+
+    migration.forwards(django_apps, None)
+    equality = Theme.objects.get(slug="equality-diversity")
+    assert equality.supporting_phrases == fixture["equality-diversity"]["supporting_phrases"]
+    assert Theme.objects.get(slug="leadership").phrases == edited
+    assert tags(finding) == {"supervision": "supervision", "leadership": "leaders"}
+
+    migration.backwards(django_apps, None)
+    assert Theme.objects.get(slug="equality-diversity").supporting_phrases == ""
+    assert "equality-diversity" in tags(finding)
