@@ -1,6 +1,8 @@
 import sys
 import time
-from collections import Counter
+from collections import Counter, deque
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -8,10 +10,13 @@ from tqdm import tqdm
 
 from inspections.authority_names import AuthorityMatcher
 from inspections.models import Authority, Inspection
-from inspections.parsing import ReportRefused, read_report_file
-from inspections.services import AlreadyIngested, inspection_reparse, report_ingest
+from inspections.parsing import ParsedReport, ReportRefused, parse_report, read_report_file
+from inspections.services import AlreadyIngested, inspection_reparse, report_ingest, sha256_of
 
 REPORT_SUFFIXES = {".pdf", ".txt", ".md"}
+# Files read and parsed ahead of the one being stored, in threads: a PDF's text is extracted in a
+# child process, so parsing the next files overlaps storing this one.
+READ_AHEAD = 3
 
 
 def report_files(paths: list[Path]) -> tuple[list[Path], list[Path]]:
@@ -59,8 +64,17 @@ class Command(BaseCommand):
         skipped: list[Path] = []
         if paths:
             files, skipped = report_files(paths)
-            for path in tqdm(files, desc="Ingesting", unit="file", disable=no_progress, file=sys.stderr):
-                status, detail = self._ingest_one(path, reparse, matcher)
+            known = set(Inspection.objects.values_list("sha256", flat=True))
+            prepared = _prepared(files, known)
+            for path, data, parsed in tqdm(
+                prepared,
+                total=len(files),
+                desc="Ingesting",
+                unit="file",
+                disable=no_progress,
+                file=sys.stderr,
+            ):
+                status, detail = self._ingest_one(path, data, parsed, reparse, matcher)
                 counts[status] += 1
                 if status == "refused":
                     refusals.append((str(path), detail))
@@ -96,15 +110,14 @@ class Command(BaseCommand):
         if refusals:
             raise CommandError(f"{len(refusals)} file(s) refused: see the reasons above.")
 
-    def _ingest_one(self, path: Path, reparse: bool, matcher: AuthorityMatcher) -> tuple[str, object]:
+    def _ingest_one(
+        self, path: Path, data: bytes | None, parsed: ParsedReport | str | None, reparse: bool, matcher
+    ) -> tuple[str, object]:
+        if data is None:
+            return "refused", parsed
+        report = parsed if isinstance(parsed, ParsedReport) else None
         try:
-            data = read_report_file(path)
-        except OSError as error:
-            return "refused", f"cannot be read ({error.strerror or error})"
-        except ReportRefused as refusal:
-            return "refused", str(refusal)
-        try:
-            inspection = report_ingest(data=data, filename=path.name, matcher=matcher)
+            inspection = report_ingest(data=data, filename=path.name, report=report, matcher=matcher)
         except AlreadyIngested as duplicate:
             if not reparse:
                 return "unchanged", duplicate.inspection
@@ -113,3 +126,26 @@ class Command(BaseCommand):
         except ReportRefused as refusal:
             return "refused", str(refusal)
         return "ingested", inspection.findings.count()
+
+
+def _prepared(files: list[Path], known: set[str]) -> Iterator[tuple[Path, bytes | None, object]]:
+    """(path, bytes, parsed report) for each file in order, read and parsed a few files ahead; a file
+    already in the archive is not parsed (None), an unreadable one comes as (path, None, reason)."""
+
+    def prepare(path: Path):
+        try:
+            data = read_report_file(path)
+            return path, data, None if sha256_of(data) in known else parse_report(data, path.name)
+        except OSError as error:
+            return path, None, f"cannot be read ({error.strerror or error})"
+        except ReportRefused as refusal:
+            return path, None, str(refusal)
+
+    with ThreadPoolExecutor(max_workers=READ_AHEAD) as pool:
+        pending = deque()
+        for path in files:
+            pending.append(pool.submit(prepare, path))
+            if len(pending) > READ_AHEAD:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
