@@ -149,6 +149,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+
+# The learned theme model (manage.py train_themes writes it); None tags by the themes' rules alone.
+THEME_MODEL_PATH = BASE_DIR / "inspections" / "theme_model.json"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))

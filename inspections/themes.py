@@ -22,11 +22,12 @@ never a loop over them.
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from django.db import connection, transaction
 
 from .models import rule_lines
+from .theme_model import GIVEN_WORDS, STORED_WORDS, decide, load_model
 
 # Every rule line of every theme in scope: (theme_id, role, phrase).
 THEME_RULES = """
@@ -63,28 +64,6 @@ SELECT item.position AS id,
 FROM unnest(%(texts)s::text[], %(sections)s::text[]) WITH ORDINALITY AS item(text, section, position)
 """
 
-# Where lines of several words occur. Over the whole archive the full-text index first finds the
-# findings that hold a line; for a few findings (one report at ingest) testing every line against
-# each finding costs more (a 200-finding report: 400 lines x 200 vectors, 100 ms) than joining the
-# findings' own words to the lines' (20 ms).
-BY_INDEX = {
-    "candidate": """candidate AS (
-    SELECT finding.id AS finding_id, line.line_id
-    FROM line JOIN finding ON finding.vector @@ line.query
-    WHERE line.size > 1
-),
-""",
-    "multi_word_from": """FROM candidate
-    JOIN rule_word USING (line_id)
-    JOIN token ON token.finding_id = candidate.finding_id AND token.lexeme = rule_word.lexeme""",
-}
-BY_WORDS = {
-    "candidate": "",
-    "multi_word_from": """FROM token JOIN rule_word USING (lexeme)
-    WHERE rule_word.size > 1""",
-}
-# Up to this many findings are tagged by their words rather than through the index.
-FEW_FINDINGS = 5000
 
 # The (finding, theme, matched phrases) tags the rules give: the shared core of every query below.
 MATCHES = """
@@ -117,14 +96,17 @@ token AS (
     CROSS JOIN LATERAL unnest(word.positions, word.weights) AS place(position, weight)
     WHERE word.lexeme IN (SELECT lexeme FROM rule_word)
 ),
-{candidate}hit AS (
+hit AS (
     -- each place a line occurs in a finding's text or heading: all its words at their offsets from `start`
     SELECT token.finding_id, rule_word.line_id, token.position AS start, token.heading
     FROM token JOIN rule_word USING (lexeme)
     WHERE rule_word.size = 1
     UNION ALL
     SELECT token.finding_id, rule_word.line_id, token.position - rule_word.word_offset, token.heading
-    {multi_word_from}
+    -- the findings' own words joined to the lines' (a 250-finding report in 60-70 ms; testing each line
+    -- against each finding's vector through the full-text index took 400-900)
+    FROM token JOIN rule_word USING (lexeme)
+    WHERE rule_word.size > 1
     GROUP BY 1, 2, 3, 4
     HAVING count(*) = min(rule_word.size)
 ),
@@ -197,53 +179,9 @@ tag AS (
     WHERE in_text IS NOT NULL AND (by_text OR in_heading IS NOT NULL)
 )"""
 
-WRITE_TAGS = (
-    "WITH"
-    + MATCHES.format(
-        rules=THEME_RULES,
-        findings=STORED_FINDINGS,
-        materialized="NOT MATERIALIZED",
-        candidate="{candidate}",
-        multi_word_from="{multi_word_from}",
-    )
-    + """,
-removed AS (
-    DELETE FROM inspections_findingtheme AS old
-    WHERE (%(findings)s::bigint[] IS NULL OR old.finding_id = ANY(%(findings)s))
-      AND (%(themes)s::bigint[] IS NULL OR old.theme_id = ANY(%(themes)s))
-      AND NOT EXISTS (SELECT FROM tag WHERE tag.finding_id = old.finding_id AND tag.theme_id = old.theme_id)
-    RETURNING 1
-),
-changed AS (
-    UPDATE inspections_findingtheme AS old SET matched = tag.matched
-    FROM tag
-    WHERE old.finding_id = tag.finding_id AND old.theme_id = tag.theme_id AND old.matched <> tag.matched
-    RETURNING 1
-),
-added AS (
-    INSERT INTO inspections_findingtheme (finding_id, theme_id, matched)
-    SELECT finding_id, theme_id, matched FROM tag
-    WHERE NOT EXISTS (
-        SELECT FROM inspections_findingtheme AS old
-        WHERE old.finding_id = tag.finding_id AND old.theme_id = tag.theme_id
-    )
-    ON CONFLICT (finding_id, theme_id) DO NOTHING
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM removed), (SELECT count(*) FROM changed)
-"""
-)
-
-WRITE_TAGS_ALL = WRITE_TAGS.replace("{candidate}", BY_INDEX["candidate"]).replace(
-    "{multi_word_from}", BY_INDEX["multi_word_from"]
-)
-WRITE_TAGS_FEW = WRITE_TAGS.replace("{candidate}", BY_WORDS["candidate"]).replace(
-    "{multi_word_from}", BY_WORDS["multi_word_from"]
-)
-
 TEXT_TAGS = (
     "WITH"
-    + MATCHES.format(rules=THEME_RULES, findings=GIVEN_TEXTS, materialized="MATERIALIZED", **BY_WORDS)
+    + MATCHES.format(rules=THEME_RULES, findings=GIVEN_TEXTS, materialized="MATERIALIZED")
     + """
 SELECT tag.finding_id, theme.slug, tag.matched
 FROM tag JOIN inspections_theme AS theme ON theme.id = tag.theme_id
@@ -254,7 +192,7 @@ ORDER BY tag.finding_id, theme.slug
 # Which phrases each exclusion contains (the exclusions play the part of findings).
 EXCLUSION_COVERS = (
     "WITH"
-    + MATCHES.format(rules=GIVEN_RULES, findings=GIVEN_TEXTS, materialized="MATERIALIZED", **BY_WORDS)
+    + MATCHES.format(rules=GIVEN_RULES, findings=GIVEN_TEXTS, materialized="MATERIALIZED")
     + """
 SELECT finding_id FROM tag
 """
@@ -292,21 +230,96 @@ def _ids(rows) -> list[int] | None:
     return [row.pk for row in rows]
 
 
+# Findings tagged per statement when the whole archive is re-tagged (the rules' query grows faster
+# than its batch: 500 findings 0.1 s, 4,000 2.6 s).
+CHUNK = 500
+
+RULE_TAGS = (
+    "WITH"
+    + MATCHES.format(rules=THEME_RULES, findings=STORED_FINDINGS, materialized="NOT MATERIALIZED")
+    + """
+SELECT tag.finding_id, theme.slug, tag.matched
+FROM tag JOIN inspections_theme AS theme ON theme.id = tag.theme_id
+"""
+)
+EXISTING_TAGS = """
+SELECT finding_id, theme_id, matched FROM inspections_findingtheme
+WHERE finding_id = ANY(%(findings)s) AND theme_id = ANY(%(themes)s)
+"""
+DELETE_TAGS = """
+DELETE FROM inspections_findingtheme AS old
+USING unnest(%(findings)s::bigint[], %(themes)s::bigint[]) AS gone(finding_id, theme_id)
+WHERE old.finding_id = gone.finding_id AND old.theme_id = gone.theme_id
+"""
+INSERT_TAGS = """
+INSERT INTO inspections_findingtheme (finding_id, theme_id, matched)
+SELECT * FROM unnest(%(findings)s::bigint[], %(themes)s::bigint[], %(matched)s::text[])
+ON CONFLICT (finding_id, theme_id) DO UPDATE SET matched = EXCLUDED.matched
+"""
+
+
 @transaction.atomic
 def tag_findings(findings=None, *, themes=None) -> TagCounts:
     """Bring the tags of the given findings (a queryset or list; None: every finding) with the given
-    themes (None: every theme) in line with the themes' rules, in one statement. Tags the rules no
-    longer give are removed; the rest are kept, so only affected rows change."""
+    themes (None: every theme) in line with the themes' rules and the learned model
+    (inspections.theme_model). Tags no longer given are removed; the rest are kept, so only affected
+    rows change. Raw SQL throughout, so a migration can re-tag too."""
     finding_ids, theme_ids = _ids(findings), _ids(themes)
     if finding_ids == [] or theme_ids == []:
         return TagCounts()
-    few = finding_ids is not None and len(finding_ids) <= FEW_FINDINGS
     with connection.cursor() as cursor:
-        cursor.execute(
-            WRITE_TAGS_FEW if few else WRITE_TAGS_ALL, {"findings": finding_ids, "themes": theme_ids}
-        )
-        added, removed, changed = cursor.fetchone()
-    return TagCounts(added=added, removed=removed, changed=changed)
+        cursor.execute("SELECT id, slug FROM inspections_theme")
+        slug_ids = {slug: pk for pk, slug in cursor.fetchall()}
+        if finding_ids is None:
+            cursor.execute("SELECT id FROM inspections_finding ORDER BY id")
+            finding_ids = [pk for (pk,) in cursor.fetchall()]
+    in_scope = {slug: pk for slug, pk in slug_ids.items() if theme_ids is None or pk in theme_ids}
+    counts = TagCounts()
+    for start in range(0, len(finding_ids), CHUNK):
+        chunk = _tag_chunk(finding_ids[start : start + CHUNK], in_scope)
+        counts = TagCounts(*(a + b for a, b in zip(astuple(counts), astuple(chunk), strict=True)))
+    return counts
+
+
+def _tag_chunk(finding_ids: list[int], in_scope: dict[str, int]) -> TagCounts:
+    model = load_model()
+    rule_tags: dict[int, dict[str, str]] = {pk: {} for pk in finding_ids}
+    words: dict[int, list[tuple[str, int, str]]] = {pk: [] for pk in finding_ids}
+    kinds: dict[int, str | None] = dict.fromkeys(finding_ids)
+    with connection.cursor() as cursor:
+        # every theme's rules, whichever themes are re-tagged: the model reads them all
+        cursor.execute(RULE_TAGS, {"findings": finding_ids, "themes": None})
+        for finding_id, slug, matched in cursor.fetchall():
+            rule_tags[finding_id][slug] = matched
+        cursor.execute(STORED_WORDS, {"findings": finding_ids})
+        for finding_id, kind, lexemes, positions, weights in cursor.fetchall():
+            kinds[finding_id] = kind
+            words[finding_id] = list(zip(lexemes, positions, weights, strict=True))
+        wanted = {}
+        for finding_id in finding_ids:
+            tags = decide(model, words[finding_id], kinds[finding_id], rule_tags[finding_id], set(in_scope))
+            for slug, why in tags.items():
+                wanted[finding_id, in_scope[slug]] = why
+        cursor.execute(EXISTING_TAGS, {"findings": finding_ids, "themes": list(in_scope.values())})
+        existing = {(finding_id, theme_id): matched for finding_id, theme_id, matched in cursor.fetchall()}
+        gone = [key for key in existing if key not in wanted]
+        new = [key for key in wanted if key not in existing]
+        changed = [key for key in wanted if key in existing and existing[key] != wanted[key]]
+        if gone:
+            cursor.execute(
+                DELETE_TAGS, {"findings": [key[0] for key in gone], "themes": [key[1] for key in gone]}
+            )
+        if new or changed:
+            written = new + changed
+            cursor.execute(
+                INSERT_TAGS,
+                {
+                    "findings": [key[0] for key in written],
+                    "themes": [key[1] for key in written],
+                    "matched": [wanted[key] for key in written],
+                },
+            )
+    return TagCounts(added=len(new), removed=len(gone), changed=len(changed))
 
 
 def retag_archive(*, themes=None) -> TagCounts:
@@ -315,29 +328,53 @@ def retag_archive(*, themes=None) -> TagCounts:
 
 
 def themes_for_texts(findings) -> list[list[str]]:
-    """The theme slugs each unsaved finding (anything with .text, and .section if it has one) would
-    get, computed by the database exactly as tagging does, without writing anything."""
+    """The theme slugs each unsaved finding (anything with .text, and .section and .kind if it has
+    them) would get, computed exactly as tagging does, without writing anything."""
     findings = list(findings)
     matches = matches_for_texts(
-        [finding.text for finding in findings], [getattr(finding, "section", "") for finding in findings]
+        [finding.text for finding in findings],
+        [getattr(finding, "section", "") for finding in findings],
+        [getattr(finding, "kind", None) for finding in findings],
     )
     return [sorted(tags) for tags in matches]
 
 
-def matches_for_texts(texts: Sequence[str], sections: Sequence[str] | None = None) -> list[dict[str, str]]:
-    """For each text (under its section heading, if given): {theme slug: why it carries the theme},
-    as tagging would store them."""
-    result: list[dict[str, str]] = [{} for _ in texts]
-    if not texts:
-        return result
+def matches_for_texts(
+    texts: Sequence[str], sections: Sequence[str] | None = None, kinds: Sequence[str | None] | None = None
+) -> list[dict[str, str]]:
+    """For each text (under its section heading, of its finding kind, if given): {theme slug: why it
+    carries the theme}, as tagging would store them."""
+    kinds = [None] * len(texts) if kinds is None else list(kinds)
+    if len(kinds) != len(texts):
+        raise ValueError("one kind per text")
+    rule_tags, words = rules_and_words(texts, sections)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT slug FROM inspections_theme")
+        slugs = {slug for (slug,) in cursor.fetchall()}
+    model = load_model()
+    return [decide(model, words[i], kinds[i], rule_tags[i], slugs) for i in range(len(texts))]
+
+
+def rules_and_words(
+    texts: Sequence[str], sections: Sequence[str] | None = None
+) -> tuple[list[dict[str, str]], list[list[tuple[str, int, str]]]]:
+    """For each unsaved text: what every theme's rules match ({slug: matched phrases}) and its words
+    as PostgreSQL indexes them ((lexeme, position, weight)): what the model reads."""
     sections = [""] * len(texts) if sections is None else [section or "" for section in sections]
     if len(sections) != len(texts):
         raise ValueError("one section per text")
+    rule_tags: list[dict[str, str]] = [{} for _ in texts]
+    words: list[list[tuple[str, int, str]]] = [[] for _ in texts]
+    if not texts:
+        return rule_tags, words
     with connection.cursor() as cursor:
         cursor.execute(TEXT_TAGS, {"texts": list(texts), "sections": sections, "themes": None})
         for position, slug, matched in cursor.fetchall():
-            result[position - 1][slug] = matched
-    return result
+            rule_tags[position - 1][slug] = matched
+        cursor.execute(GIVEN_WORDS, {"texts": list(texts), "sections": sections})
+        for position, lexemes, positions, weights in cursor.fetchall():
+            words[position - 1] = list(zip(lexemes, positions, weights, strict=True))
+    return rule_tags, words
 
 
 def rule_problems(phrases: str, exclusions: str, supporting_phrases: str = "") -> dict[str, list[str]]:

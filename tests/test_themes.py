@@ -15,8 +15,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from inspections.management.commands.score_themes import SHARED_LABELS, read_labels
+from inspections.management.commands.train_themes import TRAINING
 from inspections.models import Finding, FindingTheme, Theme
 from inspections.services import report_ingest
+from inspections.theme_model import MODEL_PATH
 from inspections.themes import (
     label_split,
     matches_for_texts,
@@ -35,13 +37,26 @@ FIXTURE = settings.BASE_DIR / "fixtures" / "themes.json"
 LABELLED = settings.BASE_DIR / "tests" / "themes_labelled.json"
 THEMES_MD = settings.BASE_DIR.parent / "shared" / "THEMES.md"
 HELD_OUT_MICRO_F1 = 0.88  # issue #15's target on the held-out half of the shared labels
-HELD_OUT_MICRO_F1_NOW = 0.81  # what the committed rules reach there (0.80 before them)
+HELD_OUT_MICRO_F1_NOW = 0.845  # what the rules and the shipped model reach there (0.80 before)
+HELD_OUT_PRECISION_NOW = 0.88
+HELD_OUT_RULES_MICRO_F1_NOW = 0.81  # the rules alone
 
 
 @pytest.fixture
-def themes():
+def rules_only(settings):
+    """Tagging by the themes' rules alone, without the learned model: what the rules' own tests test."""
+    settings.THEME_MODEL_PATH = None
+
+
+@pytest.fixture
+def themes_and_model():
     call_command("loaddata", FIXTURE, verbosity=0)
     return {theme.slug: theme for theme in Theme.objects.all()}
+
+
+@pytest.fixture
+def themes(rules_only, themes_and_model):
+    return themes_and_model
 
 
 def tags(finding) -> dict[str, str]:
@@ -406,7 +421,9 @@ def test_the_shared_labels_fall_into_two_halves_whole_reports_apiece():
 
 def held_out_scores(themes):
     findings = [finding for finding in read_labels(SHARED_LABELS) if finding["split"] == "holdout"]
-    matched = matches_for_texts([f["text"] for f in findings], [f["section"] for f in findings])
+    matched = matches_for_texts(
+        [f["text"] for f in findings], [f["section"] for f in findings], [f["kind"] for f in findings]
+    )
     return score_tagging(
         [f["both"] for f in findings],
         [m.keys() for m in matched],
@@ -417,22 +434,93 @@ def held_out_scores(themes):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue #15's targets are not met yet: held-out micro-F1 is 0.82 (0.80 before); see README, Themes",
+    reason="issue #15's targets are not met yet: held-out micro-F1 is 0.85 with the model (0.82 with the "
+    "rules alone, 0.80 before); see README, Themes",
 )
-def test_the_rules_meet_the_targets_on_the_held_out_half_of_the_shared_labels(themes):
+def test_tagging_meets_the_targets_on_the_held_out_half_of_the_shared_labels(themes_and_model):
     if not SHARED_LABELS.exists():
         pytest.skip(f"the shared labels are not here ({SHARED_LABELS})")
-    scores = held_out_scores(themes)
+    scores = held_out_scores(themes_and_model)
     assert scores.micro.f1 >= HELD_OUT_MICRO_F1
     for score in scores.themes:
         if score.support >= 5:
             assert score.precision >= 0.75 and score.recall >= 0.65, score
 
 
-def test_the_rules_do_no_worse_on_the_held_out_half_than_they_do_now(themes):
+def test_tagging_does_no_worse_on_the_held_out_half_than_it_does_now(themes_and_model):
     if not SHARED_LABELS.exists():
         pytest.skip(f"the shared labels are not here ({SHARED_LABELS})")
-    assert held_out_scores(themes).micro.f1 >= HELD_OUT_MICRO_F1_NOW
+    scores = held_out_scores(themes_and_model)
+    assert scores.micro.f1 >= HELD_OUT_MICRO_F1_NOW
+    assert scores.micro.precision >= HELD_OUT_PRECISION_NOW
+
+
+def test_the_rules_alone_do_no_worse_on_the_held_out_half_than_they_do_now(themes):
+    if not SHARED_LABELS.exists():
+        pytest.skip(f"the shared labels are not here ({SHARED_LABELS})")
+    assert held_out_scores(themes).micro.f1 >= HELD_OUT_RULES_MICRO_F1_NOW
+
+
+# The learned model ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "section", "kind", "expected"),
+    [
+        # "culture" in passing is not equality and diversity
+        ("A culture of robust supervision supports staff.", "", "narrative", {"supervision"}),
+        (
+            "Care leavers live in suitable accommodation and their personal advisers keep in touch.",
+            "The experiences and progress of care leavers",
+            "narrative",
+            {"care-leavers"},
+        ),
+        ("Strategy meetings are held promptly when children are at risk of harm.", "", "narrative",
+         {"child-protection"}),
+    ],
+)  # fmt: skip
+def test_the_model_tags_what_a_finding_is_about(themes_and_model, text, section, kind, expected):
+    tagged = matches_for_texts([text], [section], [kind])[0]
+    assert expected <= set(tagged)
+    assert "equality-diversity" not in tagged
+
+
+def test_each_tag_says_why_with_the_phrases_words_and_probability(themes_and_model):
+    why = matches_for_texts(["Social workers receive regular reflective supervision."], [""], ["strength"])[0]
+    assert why["supervision"].startswith("supervision")  # the rule's phrase first
+    assert "words:" in why["supervision"] and why["supervision"].endswith("%")
+
+
+def test_a_theme_the_model_does_not_know_is_tagged_by_its_rules(themes_and_model):
+    ThemeFactory(slug="new-theme", name="New theme", phrases="kinship care")
+    tagged = matches_for_texts(["Kinship care assessments are thorough."], [""], ["narrative"])[0]
+    assert tagged["new-theme"] == "kinship care"
+
+
+def test_stored_tags_match_the_tags_of_the_same_texts(themes_and_model):
+    finding = FindingFactory(
+        text="Managers' oversight of supervision is not recorded.", section="Leadership", kind="narrative"
+    )
+    tag_findings([finding])
+    assert tags(finding) == matches_for_texts([finding.text], [finding.section], [finding.kind])[0]
+
+
+def test_training_reproduces_the_shipped_model_byte_for_byte(themes_and_model, tmp_path):
+    pytest.importorskip("sklearn", reason="training needs scikit-learn (the dev extra)")
+    if not SHARED_LABELS.exists():
+        pytest.skip(f"the shared labels are not here ({SHARED_LABELS})")
+    output = tmp_path / "model.json"
+    call_command("train_themes", output=output, stdout=StringIO())
+    assert output.read_bytes() == MODEL_PATH.read_bytes()
+
+
+def test_the_training_set_shares_no_report_with_the_shared_labels():
+    if not SHARED_LABELS.exists():
+        pytest.skip(f"the shared labels are not here ({SHARED_LABELS})")
+    training = json.loads(TRAINING.read_text())["findings"]
+    labelled_texts = {finding["text"] for finding in read_labels(SHARED_LABELS)}
+    assert len(training) > 4000
+    assert not labelled_texts & {finding["text"] for finding in training}
 
 
 def test_score_themes_prints_per_theme_and_total_figures(themes, tmp_path):

@@ -70,7 +70,9 @@ class Command(BaseCommand):
             raise CommandError(f"The labelled findings use themes not in the database: {sorted(unknown)}")
 
         matches = matches_for_texts(
-            [finding["text"] for finding in findings], [finding.get("section", "") for finding in findings]
+            [finding["text"] for finding in findings],
+            [finding.get("section", "") for finding in findings],
+            [finding.get("kind") for finding in findings],
         )
         for part in split or ["tune", "holdout"]:
             chosen = [i for i, finding in enumerate(findings) if part in ("all", finding["split"])]
