@@ -761,12 +761,15 @@ def facets_of(filterset: FindingFilterSet, tallies: Tallies) -> list[Facet]:
     return facets
 
 
-def latest_grades_subquery(area: str = JudgementArea.OVERALL_EFFECTIVENESS.value) -> Subquery:
-    """An authority's most recent grade for one area (for annotating authorities)."""
+def latest_grades_subquery(
+    area: str = JudgementArea.OVERALL_EFFECTIVENESS.value, field: str = "grade"
+) -> Subquery:
+    """A field of an authority's most recent judgement of one area (for annotating authorities): its
+    grade, or its inspection's date or id, so a grade is shown with the inspection that gave it."""
     return Subquery(
         Judgement.objects.filter(inspection__authority=OuterRef("pk"), area=area)
         .order_by("-inspection__date", "-inspection_id")
-        .values("grade")[:1]
+        .values(field)[:1]
     )
 
 

@@ -349,6 +349,9 @@ def _authorities_with_latest():
     latest = Inspection.objects.filter(authority=OuterRef("pk")).order_by("-date", "-pk")
     return Authority.objects.annotate(
         latest_overall_grade=latest_grades_subquery(),
+        # the grade's own inspection: the latest inspection (a focused visit) may grade nothing
+        latest_overall_grade_date=latest_grades_subquery(field="inspection__date"),
+        latest_overall_grade_inspection_id=latest_grades_subquery(field="inspection_id"),
         latest_inspection_date=Subquery(latest.values("date")[:1]),
         latest_inspection_kind=Subquery(latest.values("kind")[:1]),
         latest_inspection_id=Subquery(latest.values("pk")[:1]),

@@ -68,3 +68,27 @@ def test_a_name_shared_across_a_reorganisation_matches_the_council_of_the_day():
 def test_core_drops_only_the_generic_words():
     assert core("London Borough of Barking & Dagenham") == "barking dagenham"
     assert core("North East Lincolnshire Council") == "north east lincolnshire"
+
+
+def test_the_latest_grade_is_shown_with_the_date_of_the_inspection_that_gave_it(client):
+    from django.urls import reverse
+
+    from .factories import InspectionFactory, JudgementFactory
+
+    leeds = Authority.objects.get(slug="leeds")
+    graded = InspectionFactory(
+        authority=leeds, start_date=datetime.date(2019, 3, 4), end_date=datetime.date(2019, 3, 15)
+    )
+    JudgementFactory(inspection=graded, grade="outstanding")
+    # a later focused visit grades nothing: its date must not sit beside the older grade
+    InspectionFactory(
+        authority=leeds,
+        kind="focused_visit",
+        start_date=datetime.date(2024, 10, 1),
+        end_date=datetime.date(2024, 10, 2),
+    )
+    page = client.get(reverse("authority-list"), {"region": leeds.region}).content.decode()
+    row = page[page.index(">Leeds</a>") :].split("</tr>")[0]
+    assert "1 Oct 2024" in row  # the latest inspection
+    assert "Outstanding" in row
+    assert f'<a class="graded-on" href="{reverse("inspection-detail", args=[graded.pk])}">Mar 2019</a>' in row

@@ -1,5 +1,6 @@
 from django import template
 from django.template.defaultfilters import date as date_filter
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -24,6 +25,24 @@ NO_GRADE = mark_safe('<span class="muted">–</span>')
 def grade(value: str | None) -> str:
     """A grade's label in its colour, or a dash for none."""
     return format_html(GRADE, value, grade_label(value)) if value else NO_GRADE
+
+
+# An authority's latest overall grade with the date of the inspection that gave it, linked.
+GRADED_ON = '{} <a class="graded-on" href="{}">{}</a>'
+
+
+@register.simple_tag
+def latest_grade(authority) -> str:
+    """The authority's latest overall grade, dated by its own inspection (never the latest one's)."""
+    if not authority.latest_overall_grade:
+        return NO_GRADE
+    when = authority.latest_overall_grade_date
+    return format_html(
+        GRADED_ON,
+        grade(authority.latest_overall_grade),
+        reverse("inspection-detail", args=[authority.latest_overall_grade_inspection_id]),
+        f"{when:%b %Y}" if when else "undated",
+    )
 
 
 @register.filter
