@@ -139,6 +139,9 @@ class InspectionAdmin(admin.ModelAdmin):
                     request, inspection, uploads.publish_message(entry, inspection)
                 ),
             )
+        except uploads.AlreadyPublished as published:
+            self.message_user(request, f"Not published: {published}", messages.ERROR)
+            return False
         except AlreadyIngested as duplicate:
             entry.item.update(status=uploads.DUPLICATE, inspection_id=duplicate.inspection.pk)
             self.message_user(

@@ -273,6 +273,13 @@ class PublishForm(forms.Form):
         widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         help_text="Last day of the inspection or visit; empty if the report gives none.",
     )
+    # Offered only where the same inspection (authority, type, date) is already published.
+    replace_existing = forms.BooleanField(
+        required=False,
+        label="Replace the existing inspection",
+        help_text="The same inspection is already published from another file: publish this file in its "
+        "place (its findings, judgements and file are swapped in one step, and the change is logged).",
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -306,6 +313,8 @@ class Entry:
     finding_themes: list[tuple[str, int]] = dataclasses.field(default_factory=list)
     warnings: list[str] = dataclasses.field(default_factory=list)
     inspection: Inspection | None = None
+    same: Inspection | None = None  # the same inspection, already published from another file
+    replaced: str = ""  # what publishing replaced, for the log
 
     @property
     def status(self) -> str:
@@ -393,8 +402,24 @@ def _entry(item: dict, data, matcher: AuthorityMatcher) -> Entry:
     kinds = Counter(finding.kind for finding in report.findings)
     entry.finding_kinds = [(label, kinds[value]) for value, label in FindingKind.choices if kinds[value]]
     entry.finding_themes = _theme_counts(report)
+    entry.same = same_inspection(entry)
+    if entry.same is None:
+        del entry.form.fields["replace_existing"]
     entry.warnings = _warnings(entry)
     return entry
+
+
+def same_inspection(entry: Entry) -> Inspection | None:
+    """The inspection already published from another file with this one's authority, type and date."""
+    chosen = entry.chosen
+    when = _when(chosen, entry.report)
+    if not (chosen["authority"] and when):
+        return None
+    return (
+        Inspection.objects.filter(authority=chosen["authority"], kind=chosen["kind"], date=when)
+        .exclude(sha256=entry.sha256)
+        .first()
+    )
 
 
 def _theme_counts(report: ParsedReport) -> list[tuple[str, int]]:
@@ -424,22 +449,17 @@ def _warnings(entry: Entry) -> list[str]:
         warnings.append("No end date: the report's last day of inspection was not read.")
     if not report.findings:
         warnings.append("No findings were read from this report.")
-    when = _when(chosen, report)
-    if chosen["authority"] and when:
-        same = (
-            Inspection.objects.filter(authority=chosen["authority"], kind=kind, date=when)
-            .exclude(sha256=entry.sha256)
-            .first()
-        )
-        if same:
-            warnings.append(
-                format_html(
-                    "The same inspection is already published from another file ({}): <a href='{}'>{}</a>.",
-                    same.source_filename,
-                    same.get_absolute_url(),
-                    same,
-                )
+    if entry.same:
+        warnings.append(
+            format_html(
+                "Already published: the same inspection is in the archive from another file ({}): "
+                "<a href='{}'>{}</a>. It can be published only in its place (“Replace the existing "
+                "inspection” below).",
+                entry.same.source_filename,
+                entry.same.get_absolute_url(),
+                entry.same,
             )
+        )
     return warnings
 
 
@@ -461,10 +481,28 @@ def _warn_of_repeats_within(batch_entries: list[Entry]) -> None:
 # Publishing ----------------------------------------------------------------------------------------------
 
 
+class AlreadyPublished(Exception):
+    """The same inspection is published from another file, and staff did not choose to replace it."""
+
+    def __init__(self, inspection: Inspection):
+        super().__init__(
+            f"{inspection} is already published from another file ({inspection.source_filename}). Tick "
+            "“Replace the existing inspection” to publish this file in its place."
+        )
+        self.inspection = inspection
+
+
 def publish(entry: Entry, *, log) -> Inspection:
     """Store one previewed file with the staff's corrections, atomically; `log(inspection)` records it
-    in the same transaction. A failure anywhere leaves no row and no stored file behind."""
+    in the same transaction. A failure anywhere leaves no row and no stored file behind.
+
+    The same inspection already published from another file is refused (AlreadyPublished) unless staff
+    chose to replace it: then it is deleted and this one stored in the same transaction, and its old
+    file removed once that has committed (publishing runs outside any other transaction)."""
     chosen = entry.form.cleaned_data
+    same = same_inspection(entry)
+    if same and not chosen.get("replace_existing"):
+        raise AlreadyPublished(same)
     # Dates as staff left them, emptied ones included (Overrides keeps what was read for an empty one).
     report = dataclasses.replace(entry.report, start_date=chosen["start_date"], end_date=chosen["end_date"])
     overrides = Overrides(
@@ -473,9 +511,13 @@ def publish(entry: Entry, *, log) -> Inspection:
         start_date=chosen["start_date"],
         end_date=chosen["end_date"],
     )
-    stored = None
+    stored = replaced_file = None
     try:
         with transaction.atomic():
+            if same:
+                entry.replaced = f"{same} (#{same.pk}, from {same.source_filename})"
+                replaced_file = same.source_file.name
+                same.delete()
             inspection = report_ingest(
                 data=entry.data, filename=entry.filename, overrides=overrides, report=report
             )
@@ -485,6 +527,8 @@ def publish(entry: Entry, *, log) -> Inspection:
         if stored:
             Inspection.source_file.field.storage.delete(stored)
         raise
+    if replaced_file:  # committed: the replaced inspection's file goes too
+        Inspection.source_file.field.storage.delete(replaced_file)
     unstage(entry.sha256)
     entry.item.update(status=PUBLISHED, inspection_id=inspection.pk, corrections=None)
     return inspection
@@ -504,6 +548,8 @@ def publish_message(entry: Entry, inspection: Inspection) -> str:
         if chosen[field] != getattr(report, field):
             changes.append(f"{field.replace('_', ' ')} set to {chosen[field] or 'none'}")
     message = f"Uploaded from {entry.filename} (SHA-256 {entry.sha256[:12]}…)"
+    if entry.replaced:
+        message += f", replacing {entry.replaced}"
     return message + (f"; staff corrected: {', '.join(changes)}." if changes else ".")
 
 

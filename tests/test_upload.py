@@ -207,11 +207,48 @@ def test_the_preview_warns_of_the_same_inspection_published_from_another_file(st
     )
     response = upload(staff_client, ("rutland.txt", RUTLAND), ("again.txt", RUTLAND + "\n\n"))
     warnings = " ".join(entry(response, "rutland.txt").warnings)
-    assert "already published from another file (rutland-letter.pdf)" in warnings
+    assert "from another file (rutland-letter.pdf)" in warnings
     assert earlier.get_absolute_url() in warnings
     assert (
         "The same inspection as rutland.txt, earlier in this batch." in entry(response, "again.txt").warnings
     )
+
+
+def test_the_same_inspection_from_another_file_is_published_only_in_place_of_the_first(
+    staff_client, editor, media_root
+):
+    first = upload(staff_client, ("rutland-letter.txt", RUTLAND))
+    staff_client.post(first.request["PATH_INFO"], {**form_data(first), "publish": "all"}, follow=True)
+    earlier = Inspection.objects.get(source_filename="rutland-letter.txt")
+    earlier_findings = set(earlier.findings.values_list("pk", flat=True))
+
+    # the same inspection in another file (a re-saved copy): shown as already published, and refused
+    response = upload(staff_client, ("rutland-again.txt", RUTLAND + "\n\n"))
+    again = entry(response, "rutland-again.txt")
+    assert "Already published" in " ".join(again.warnings)
+    assert "replace_existing" in again.form.fields
+    preview_url = response.request["PATH_INFO"]
+    refused = staff_client.post(preview_url, {**form_data(response), "publish": "all"}, follow=True)
+    said = " ".join(message.message for message in refused.context["messages"])
+    assert "is already published from another file (rutland-letter.txt)" in said
+    assert list(Inspection.objects.values_list("source_filename", flat=True)) == ["rutland-letter.txt"]
+
+    # replaced on request: one step, the old inspection's rows and file gone, the swap logged
+    data = form_data(refused, **{"rutland-again.txt": {"replace_existing": "on"}})
+    replaced = staff_client.post(preview_url, {**data, "publish": "all"}, follow=True)
+    assert "Published rutland-again.txt as" in text_of(replaced)
+    now = Inspection.objects.get()
+    assert now.source_filename == "rutland-again.txt" and now.pk != earlier.pk
+    assert not Finding.objects.filter(pk__in=earlier_findings).exists()
+    assert now.findings.count() == 20
+    assert [path.name for path in stored_files(media_root, "reports")] == ["rutland-again.txt"]
+    log = LogEntry.objects.get(object_id=str(now.pk))
+    assert f"replacing {earlier} (#{earlier.pk}, from rutland-letter.txt)" in log.change_message
+
+
+def test_a_file_with_no_published_twin_is_not_offered_a_replacement(staff_client):
+    response = upload(staff_client, ("rutland.txt", RUTLAND))
+    assert "replace_existing" not in entry(response, "rutland.txt").form.fields
 
 
 def test_the_preview_warns_of_missing_grades_and_dates_as_corrected(staff_client):
