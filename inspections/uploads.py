@@ -14,6 +14,7 @@ ingest command stores it.
 """
 
 import dataclasses
+import difflib
 import re
 import secrets
 from collections import Counter
@@ -28,12 +29,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import MemoryFileUploadHandler, TemporaryFileUploadHandler
 from django.db import transaction
+from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.html import format_html
 
 from . import themes
-from .authority_names import AuthorityMatcher
+from .authority_names import AuthorityMatcher, core
 from .choices import FindingKind, Grade, InspectionKind, JudgementArea
 from .models import Authority, Inspection, Theme
 from .parsing import ParsedReport, ReportRefused, parse_report
@@ -314,6 +316,7 @@ class Entry:
     warnings: list[str] = dataclasses.field(default_factory=list)
     inspection: Inspection | None = None
     same: Inspection | None = None  # the same inspection, already published from another file
+    suggestions: list[Authority] = dataclasses.field(default_factory=list)  # for an unmatched name
     replaced: str = ""  # what publishing replaced, for the log
 
     @property
@@ -391,6 +394,8 @@ def _entry(item: dict, data, matcher: AuthorityMatcher) -> Entry:
         unstage(item["sha256"])
         return entry
     entry.matched = authority_for(report, matcher)
+    if entry.matched is None and report.authority_name:
+        entry.suggestions = closest_authorities(report.authority_name)
     initial = item["corrections"] or {
         "authority": entry.matched.pk if entry.matched else None,
         "kind": report.kind,
@@ -420,6 +425,16 @@ def same_inspection(entry: Entry) -> Inspection | None:
         .exclude(sha256=entry.sha256)
         .first()
     )
+
+
+def closest_authorities(printed: str, count: int = 3) -> list[Authority]:
+    """The authorities whose names are spelt most like a name the matcher could not place ("Wiggan"
+    -> Wigan), current ones first; the generic words ("Council", "Borough of") are left out."""
+    names: dict[str, Authority] = {}
+    for authority in Authority.objects.order_by(F("end_date").asc(nulls_first=True), "short_name"):
+        names.setdefault(core(authority.short_name), authority)
+    close = difflib.get_close_matches(core(printed), list(names), n=count, cutoff=0.6)
+    return [names[name] for name in close]
 
 
 def _theme_counts(report: ParsedReport) -> list[tuple[str, int]]:

@@ -246,6 +246,13 @@ def test_the_same_inspection_from_another_file_is_published_only_in_place_of_the
     assert f"replacing {earlier} (#{earlier.pk}, from rutland-letter.txt)" in log.change_message
 
 
+def test_an_unmatched_authority_name_offers_the_closest_names(staff_client):
+    misspelt = RUTLAND.replace("Rutland County Council", "Rutlan County Council").replace("Rutland", "Rutlan")
+    response = upload(staff_client, ("rutlan.txt", misspelt))
+    assert [a.short_name for a in entry(response, "rutlan.txt").suggestions][:1] == ["Rutland"]
+    assert "did you mean Rutland" in text_of(response)
+
+
 def test_a_file_with_no_published_twin_is_not_offered_a_replacement(staff_client):
     response = upload(staff_client, ("rutland.txt", RUTLAND))
     assert "replace_existing" not in entry(response, "rutland.txt").form.fields
