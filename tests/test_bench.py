@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from inspections.benchmark import query_mix
+from inspections.perf.benchmark import query_mix
 
 from .conftest import SEEDS, python, subprocess_env
 

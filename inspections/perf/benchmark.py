@@ -194,7 +194,7 @@ def serve_and_measure(spec: dict) -> dict:
     from django.test import Client
     from django.urls import reverse
 
-    from .models import Authority, Finding, Inspection
+    from ..models import Authority, Finding, Inspection
 
     client = Client()
     cold, cold_note = None, "no cold runs"
@@ -232,7 +232,7 @@ def serve_and_measure(spec: dict) -> dict:
 
     # The template's share of each request, so the search itself can be told from the page.
     render_time = [0.0]
-    from . import views
+    from .. import views
 
     def timed_render(*args, **kwargs):
         started = time.perf_counter()
@@ -304,7 +304,7 @@ def gin_floor_ms(text: str, runs: int) -> float:
     """The GIN bitmap index scan alone for the text query, as EXPLAIN ANALYZE times it (median)."""
     from django.http import QueryDict
 
-    from .filters import FindingFilterSet
+    from ..filters import FindingFilterSet
 
     queryset = FindingFilterSet(QueryDict(urlencode({"q": text}))).qs.order_by()
     sql, params = queryset.values("pk").query.sql_with_params()
@@ -328,7 +328,7 @@ def exact_count_ms(text: str, runs: int) -> float:
     """The least an exact count of the text query's matches takes: one count(*) (median wall time)."""
     from django.http import QueryDict
 
-    from .filters import FindingFilterSet
+    from ..filters import FindingFilterSet
 
     queryset = FindingFilterSet(QueryDict(urlencode({"q": text}))).qs.order_by()
     times = []
@@ -517,7 +517,7 @@ def sqlite_times(path: Path, cases: list[Case], runs: int) -> dict[str, list[flo
 def hits_of(case: Case) -> int | None:
     from django.http import QueryDict
 
-    from .filters import FindingFilterSet
+    from ..filters import FindingFilterSet
 
     if case.kind != "search":
         return None
@@ -599,7 +599,7 @@ def _ms(value: float) -> str:
 
 
 def report(cases, served, floors, counts, sqlite_ms, hits, sqlite_note, load_before, elapsed) -> str:
-    from .models import Finding
+    from ..models import Finding
 
     header = [
         "request", "hits", "warm p50", "p95", "max", "cold p50", "p95", "max", "db p50", "queries",
