@@ -1,9 +1,6 @@
-"""A load test: gunicorn on loopback, hammered by wrk with a mix of real requests, then stopped.
+"""`manage.py loadtest`: gunicorn on loopback, hammered by wrk with a mix of real requests, then stopped.
 
-    python manage.py loadtest                      # 50 clients for 60 s
-    python manage.py loadtest --clients 20 --duration 15
-
-The command starts gunicorn itself (on 127.0.0.1 only), builds the request mix from the archive's
+The load test starts gunicorn itself (on 127.0.0.1 only), builds the request mix from the archive's
 own data (searches with and without filters, facets, authority and inspection pages, CSV exports
 and the JSON API), runs wrk (Debian's `wrk` package: `apt-get install wrk`), samples the workers'
 memory every second, and prints throughput, latency percentiles, errors and memory. It always
@@ -24,9 +21,8 @@ from urllib.parse import urlencode
 
 import psutil
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
 
-from inspections.models import Authority, Inspection, Theme
+from ..models import Authority, Inspection, Theme
 
 SEARCH_WORDS = [
     "supervision", "assessment", "care leavers", '"management oversight"', "neglect OR exploitation",
@@ -49,6 +45,10 @@ end
 """
 
 
+class LoadTestError(Exception):
+    """The load test could not run, or requests failed under load."""
+
+
 def request_mix(seed: int = 7) -> list[str]:
     """About two hundred real requests, weighted like the site's use: mostly searches."""
     chooser = random.Random(seed)
@@ -56,7 +56,7 @@ def request_mix(seed: int = 7) -> list[str]:
     themes = list(Theme.objects.values_list("slug", flat=True)) or [""]
     inspections = list(Inspection.objects.order_by("?").values_list("pk", flat=True)[:40])
     if not inspections:
-        raise CommandError("The archive is empty: ingest some reports (or run `synth`) first.")
+        raise LoadTestError("The archive is empty: ingest some reports (or run `synth`) first.")
     paths = []
     for _ in range(60):
         paths.append("/findings/?" + urlencode({"q": chooser.choice(SEARCH_WORDS)}))
@@ -87,93 +87,87 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-class Command(BaseCommand):
-    help = "Load-test the site: gunicorn on loopback, wrk with a realistic request mix; prints the figures."
-
-    def add_arguments(self, parser):
-        parser.add_argument("--clients", type=int, default=50, help="Concurrent connections (default 50).")
-        parser.add_argument("--duration", type=int, default=60, help="Seconds of load (default 60).")
-        parser.add_argument("--workers", type=int, default=3, help="gunicorn worker processes (default 3).")
-
-    def handle(self, *args, clients: int, duration: int, workers: int, **options):
-        wrk = shutil.which("wrk")
-        if not wrk:
-            raise CommandError(
-                "wrk is not installed: `apt-get install wrk` (Debian's package), then run this again."
-            )
-        paths = request_mix()
-        port = free_port()
-        with tempfile.TemporaryDirectory() as folder:
-            script = Path(folder) / "mix.lua"
-            script.write_text(WRK_SCRIPT % {"paths": ", ".join(f'"{path}"' for path in paths)})
-            server = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "inspections.wsgi", "--bind", f"127.0.0.1:{port}",
-                 "--workers", str(workers), "--timeout", "60", "--log-level", "warning"],
-                cwd=settings.BASE_DIR,
-            )  # fmt: skip
-            try:
-                self._wait_until_serving(port)
-                self.stdout.write(
-                    f"Load: {clients} clients for {duration} s over {len(paths)} distinct requests, "
-                    f"gunicorn with {workers} workers on 127.0.0.1:{port}."
-                )
-                memory = []
-                load = subprocess.Popen(
-                    [wrk, "-t2", f"-c{clients}", f"-d{duration}s", "--timeout", "30s", "-s", str(script),
-                     f"http://127.0.0.1:{port}"],
-                    stdout=subprocess.PIPE, text=True,
-                )  # fmt: skip
-                while load.poll() is None:
-                    memory.append(self._workers_rss(server.pid))
-                    time.sleep(1)
-                output = load.stdout.read()
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
-        self._report(output, memory)
-
-    def _wait_until_serving(self, port: int) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5):
-                    return
-            except OSError:
-                time.sleep(0.3)
-        raise CommandError("gunicorn did not start serving within 60 s.")
-
-    @staticmethod
-    def _workers_rss(master_pid: int) -> list[int]:
+def run_load_test(*, clients: int, duration: int, workers: int, log) -> None:
+    """Serve, load, report through `log`; raise LoadTestError when it cannot run or requests fail."""
+    wrk = shutil.which("wrk")
+    if not wrk:
+        raise LoadTestError(
+            "wrk is not installed: `apt-get install wrk` (Debian's package), then run this again."
+        )
+    paths = request_mix()
+    port = free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "mix.lua"
+        script.write_text(WRK_SCRIPT % {"paths": ", ".join(f'"{path}"' for path in paths)})
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "inspections.wsgi", "--bind", f"127.0.0.1:{port}",
+             "--workers", str(workers), "--timeout", "60", "--log-level", "warning"],
+            cwd=settings.BASE_DIR,
+        )  # fmt: skip
         try:
-            return [child.memory_info().rss for child in psutil.Process(master_pid).children()]
-        except psutil.Error:
-            return []
-
-    def _report(self, output: str, memory: list[list[int]]) -> None:
-        match = re.search(r"RESULT (.*)", output)
-        if not match:
-            raise CommandError(f"wrk printed no result:\n{output}")
-        figures = {key: int(value) for key, value in (item.split("=") for item in match.group(1).split())}
-        seconds = figures["duration_us"] / 1e6
-        errors = sum(value for key, value in figures.items() if key.startswith("errors_"))
-        write = self.stdout.write
-        write(
-            f"Requests: {figures['requests']} in {seconds:.1f} s = {figures['requests'] / seconds:.1f} per second"
-        )
-        write(
-            f"Latency: p50 {figures['p50'] / 1000:.0f} ms, p95 {figures['p95'] / 1000:.0f} ms, "
-            f"p99 {figures['p99'] / 1000:.0f} ms, max {figures['max'] / 1000:.0f} ms"
-        )
-        write(
-            f"Errors: {errors} (non-2xx/3xx {figures['errors_status']}, connect {figures['errors_connect']}, "
-            f"read {figures['errors_read']}, write {figures['errors_write']}, timeout {figures['errors_timeout']})"
-        )
-        samples = [max(sample) for sample in memory if sample]
-        if samples:
-            third = max(len(samples) // 3, 1)
-            write(
-                f"Largest worker RSS: first third {max(samples[:third]) / 2**20:.0f} MB, "
-                f"last third {max(samples[-third:]) / 2**20:.0f} MB, peak {max(samples) / 2**20:.0f} MB"
+            wait_until_serving(port)
+            log(
+                f"Load: {clients} clients for {duration} s over {len(paths)} distinct requests, "
+                f"gunicorn with {workers} workers on 127.0.0.1:{port}."
             )
-        if errors:
-            raise CommandError(f"{errors} request(s) failed under load.")
+            memory = []
+            load = subprocess.Popen(
+                [wrk, "-t2", f"-c{clients}", f"-d{duration}s", "--timeout", "30s", "-s", str(script),
+                 f"http://127.0.0.1:{port}"],
+                stdout=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            while load.poll() is None:
+                memory.append(workers_rss(server.pid))
+                time.sleep(1)
+            output = load.stdout.read()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    report(output, memory, log)
+
+
+def wait_until_serving(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise LoadTestError("gunicorn did not start serving within 60 s.")
+
+
+def workers_rss(master_pid: int) -> list[int]:
+    try:
+        return [child.memory_info().rss for child in psutil.Process(master_pid).children()]
+    except psutil.Error:
+        return []
+
+
+def report(output: str, memory: list[list[int]], log) -> None:
+    match = re.search(r"RESULT (.*)", output)
+    if not match:
+        raise LoadTestError(f"wrk printed no result:\n{output}")
+    figures = {key: int(value) for key, value in (item.split("=") for item in match.group(1).split())}
+    seconds = figures["duration_us"] / 1e6
+    errors = sum(value for key, value in figures.items() if key.startswith("errors_"))
+    log(
+        f"Requests: {figures['requests']} in {seconds:.1f} s = {figures['requests'] / seconds:.1f} per second"
+    )
+    log(
+        f"Latency: p50 {figures['p50'] / 1000:.0f} ms, p95 {figures['p95'] / 1000:.0f} ms, "
+        f"p99 {figures['p99'] / 1000:.0f} ms, max {figures['max'] / 1000:.0f} ms"
+    )
+    log(
+        f"Errors: {errors} (non-2xx/3xx {figures['errors_status']}, connect {figures['errors_connect']}, "
+        f"read {figures['errors_read']}, write {figures['errors_write']}, timeout {figures['errors_timeout']})"
+    )
+    samples = [max(sample) for sample in memory if sample]
+    if samples:
+        third = max(len(samples) // 3, 1)
+        log(
+            f"Largest worker RSS: first third {max(samples[:third]) / 2**20:.0f} MB, "
+            f"last third {max(samples[-third:]) / 2**20:.0f} MB, peak {max(samples) / 2**20:.0f} MB"
+        )
+    if errors:
+        raise LoadTestError(f"{errors} request(s) failed under load.")
