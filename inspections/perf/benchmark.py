@@ -94,14 +94,12 @@ def query_mix() -> list[Case]:
     return cases
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    position = (len(ordered) - 1) * share
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+def percentile(values: list[float], percent: int) -> float:
+    """The `percent`th percentile (1 to 99: p50 is the median), interpolated between the two nearest
+    values (statistics.quantiles' inclusive method); NaN when there are none."""
+    if len(values) < 2:  # quantiles needs two values before Python 3.13
+        return float(values[0]) if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
 
 
 @dataclass
@@ -110,11 +108,11 @@ class Timings:
 
     @property
     def p50(self):
-        return percentile(self.runs, 0.5)
+        return percentile(self.runs, 50)
 
     @property
     def p95(self):
-        return percentile(self.runs, 0.95)
+        return percentile(self.runs, 95)
 
     @property
     def max(self):
