@@ -2,7 +2,8 @@
 
 Local use needs nothing set: DEBUG is on, a development secret key is used, and the database is
 the project's own embedded PostgreSQL (in .pgdata/). Production sets DJANGO_ENV=production,
-SECRET_KEY, ALLOWED_HOSTS and usually DATABASE_URL; it refuses to start without a real secret key.
+SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; it refuses to start without a real secret key or
+without DATABASE_URL.
 """
 
 import os
@@ -99,9 +100,15 @@ TEMPLATES = [
 ]
 
 # The database: DATABASE_URL when set (any real PostgreSQL), otherwise the embedded server that
-# the project starts itself in .pgdata/ (see inspections/embedded_postgres/).
+# the project starts itself in .pgdata/ (see inspections/embedded_postgres/). Production never uses
+# the embedded one: its data would live in the checkout, with no backups, replicas or separate host.
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_health_checks=True)}
+elif PRODUCTION:
+    raise ImproperlyConfigured(
+        "Production needs a real PostgreSQL server: set DATABASE_URL "
+        "(postgres://user:password@host:5432/name). The embedded PostgreSQL is for local use only."
+    )
 else:
     DATABASES = {
         "default": {

@@ -123,6 +123,18 @@ def subprocess_env() -> dict[str, str]:
     return env
 
 
+def database_url() -> str:
+    """This run's test database as a DATABASE_URL, for a child process that must be given one (production
+    refuses the embedded server, and its checks connect); the embedded server is reached on its socket."""
+    if os.environ.get("DATABASE_URL"):
+        return subprocess_env()["DATABASE_URL"]
+    connection.ensure_connection()
+    server = running_server(settings.DATABASES["default"]["OPTIONS"]["pgdata"])
+    return (
+        f"postgres://postgres@/{connection.settings_dict['NAME']}?host={server.socket_dir}&port={server.port}"
+    )
+
+
 def python(*args, env, **kwargs):
     """Run the project's Python in a child process (manage.py commands, or -c code)."""
     return subprocess.run(

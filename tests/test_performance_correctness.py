@@ -564,7 +564,7 @@ def test_authority_theme_counts_match_plain_joins(archive):
 # the `authorities` fixture puts back the one table the test needs.
 @pytest.mark.django_db(transaction=True)
 def test_synth_adds_a_marked_recombined_archive_and_drop_removes_only_it(authorities, archive):
-    from inspections.synthetic import SYNTHETIC_PREFIX, drop_synthetic, sentences_of, synthesise
+    from inspections.perf.synthetic import SYNTHETIC_PREFIX, drop_synthetic, sentences_of, synthesise
 
     real = {
         "inspections": set(Inspection.objects.values_list("pk", flat=True)),

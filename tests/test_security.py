@@ -9,14 +9,19 @@ from django.urls import reverse
 
 from inspections.services import report_ingest
 
-from .conftest import ROOT, SEEDS, child_environment
+from .conftest import ROOT, SEEDS, child_environment, database_url
 
-PRODUCTION = {
-    "DJANGO_ENV": "production",
-    "SECRET_KEY": secrets.token_urlsafe(60),
-    "ALLOWED_HOSTS": "archive.example.org",
-    "ARCHIVE_NO_BOOTSTRAP": "1",
-}
+
+@pytest.fixture
+def production(db):
+    """Production's environment, reaching this run's test database by DATABASE_URL."""
+    return {
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(60),
+        "ALLOWED_HOSTS": "archive.example.org",
+        "DATABASE_URL": database_url(),
+        "ARCHIVE_NO_BOOTSTRAP": "1",
+    }
 
 
 def manage(*args, env):
@@ -30,19 +35,19 @@ def manage(*args, env):
     )
 
 
-def test_deploy_checks_are_clean_in_production():
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
+def test_deploy_checks_are_clean_in_production(production):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=production)
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
 
 
-def test_production_turns_on_hsts_secure_cookies_and_https():
+def test_production_turns_on_hsts_secure_cookies_and_https(production):
     code = (
         "from django.conf import settings as s; "
         "print(s.DEBUG, s.SECURE_HSTS_SECONDS >= 31536000, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, "
         "s.SECURE_SSL_REDIRECT)"
     )
-    result = manage("shell", "--no-imports", "-c", code, env=PRODUCTION)
+    result = manage("shell", "--no-imports", "-c", code, env=production)
     assert result.stdout.split() == ["False", "True", "True", "True", "True"], result.stderr
 
 

@@ -3,13 +3,18 @@
 import subprocess
 import sys
 
-from .conftest import ROOT, child_environment
+import pytest
+
+from .conftest import ROOT, child_environment, database_url
+
+KEY = "k" * 20 + "9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1"
 
 
 def check(**env):
-    environment = child_environment(**env)
-    for name in ("SECRET_KEY", "DJANGO_ENV"):
-        if name not in env:
+    """`manage.py check` in a child process with these variables set (one given as None: unset)."""
+    environment = child_environment(**{name: value for name, value in env.items() if value is not None})
+    for name in ("SECRET_KEY", "DJANGO_ENV", *env):
+        if env.get(name) is None:
             environment.pop(name, None)
     return subprocess.run(
         [sys.executable, "manage.py", "check"],
@@ -29,10 +34,24 @@ def test_production_refuses_to_start_without_a_real_secret_key():
     assert short.returncode != 0
 
 
-def test_production_starts_with_a_real_secret_key():
-    key = "k" * 20 + "9f8e7d6c5b4a3f2e1d0c9b8a7f6e5d4c3b2a1"
-    result = check(DJANGO_ENV="production", SECRET_KEY=key, ALLOWED_HOSTS="archive.example.org")
+@pytest.mark.django_db
+def test_production_starts_with_a_real_secret_key_and_database_url():
+    result = check(
+        DJANGO_ENV="production",
+        SECRET_KEY=KEY,
+        ALLOWED_HOSTS="archive.example.org",
+        DATABASE_URL=database_url(),
+    )
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_the_embedded_postgresql():
+    result = check(
+        DJANGO_ENV="production", SECRET_KEY=KEY, ALLOWED_HOSTS="archive.example.org", DATABASE_URL=None
+    )
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "Production needs a real PostgreSQL server: set DATABASE_URL" in result.stderr
 
 
 def test_local_use_needs_nothing_set():

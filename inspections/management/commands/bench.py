@@ -3,7 +3,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from inspections.benchmark import run_bench, serve_and_measure
+from inspections.perf.benchmark import run_bench, serve_and_measure
 
 
 class Command(BaseCommand):

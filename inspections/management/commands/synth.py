@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from inspections.synthetic import drop_synthetic, synthesise, synthetic_summary
+from inspections.perf.synthetic import drop_synthetic, synthesise, synthetic_summary
 
 
 class Command(BaseCommand):

@@ -36,6 +36,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.test.signals import template_rendered
 
 # The query mix -------------------------------------------------------------------------------------
 
@@ -93,14 +94,12 @@ def query_mix() -> list[Case]:
     return cases
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    position = (len(ordered) - 1) * share
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+def percentile(values: list[float], percent: int) -> float:
+    """The `percent`th percentile (1 to 99: p50 is the median), interpolated between the two nearest
+    values (statistics.quantiles' inclusive method); NaN when there are none."""
+    if len(values) < 2:  # quantiles needs two values before Python 3.13
+        return float(values[0]) if values else float("nan")
+    return statistics.quantiles(values, n=100, method="inclusive")[percent - 1]
 
 
 @dataclass
@@ -109,11 +108,11 @@ class Timings:
 
     @property
     def p50(self):
-        return percentile(self.runs, 0.5)
+        return percentile(self.runs, 50)
 
     @property
     def p95(self):
-        return percentile(self.runs, 0.95)
+        return percentile(self.runs, 95)
 
     @property
     def max(self):
@@ -189,13 +188,41 @@ def resident_bytes() -> int:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
+class TemplateTimingMiddleware:
+    """The bench's own middleware, innermost: the template's share of each request, so the search
+    itself can be told from the page. Views render last, so the share runs from the moment the first
+    template starts (Django's template_rendered signal) to the view's return; it is set on the
+    response as `template_seconds` (0 when nothing was rendered)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = []
+
+        def first_template(**kwargs):
+            if not started:
+                started.append(time.perf_counter())
+
+        template_rendered.connect(first_template)
+        try:
+            response = self.get_response(request)
+        finally:
+            template_rendered.disconnect(first_template)
+        response.template_seconds = time.perf_counter() - started[0] if started else 0.0
+        return response
+
+
 def serve_and_measure(spec: dict) -> dict:
     """Run in the child: time every case through the test Client; report timings and memory."""
     from django.test import Client
+    from django.test.utils import modify_settings, setup_test_environment
     from django.urls import reverse
 
-    from .models import Authority, Finding, Inspection
+    from ..models import Authority, Finding, Inspection
 
+    setup_test_environment()  # Django's template instrumentation: templates send template_rendered
+    modify_settings(MIDDLEWARE={"append": f"{__name__}.TemplateTimingMiddleware"}).enable()
     client = Client()
     cold, cold_note = None, "no cold runs"
     if spec["cold_runs"]:
@@ -230,21 +257,8 @@ def serve_and_measure(spec: dict) -> dict:
         path = reverse("finding-csv" if case.kind == "csv" else "finding-search")
         return f"{path}?{urlencode(case.params, doseq=True)}"
 
-    # The template's share of each request, so the search itself can be told from the page.
-    render_time = [0.0]
-    from . import views
-
-    def timed_render(*args, **kwargs):
-        started = time.perf_counter()
-        try:
-            return render(*args, **kwargs)
-        finally:
-            render_time[0] += time.perf_counter() - started
-
-    render, views.render = views.render, timed_render
-
     def run(case: Case) -> tuple[float, float, int, dict]:
-        db_time[0], db_time[1], render_time[0] = 0.0, 0, 0.0
+        db_time[0], db_time[1] = 0.0, 0
         extra = {}
         with connection.execute_wrapper(timed_query):
             started = time.perf_counter()
@@ -262,7 +276,7 @@ def serve_and_measure(spec: dict) -> dict:
             elapsed = time.perf_counter() - started
         assert response.status_code == 200, (case.name, response.status_code)
         extra["page"] = elapsed * 1000
-        return (elapsed - render_time[0]) * 1000, db_time[0] * 1000, db_time[1], extra
+        return (elapsed - response.template_seconds) * 1000, db_time[0] * 1000, db_time[1], extra
 
     from django.core.cache import cache
 
@@ -304,7 +318,7 @@ def gin_floor_ms(text: str, runs: int) -> float:
     """The GIN bitmap index scan alone for the text query, as EXPLAIN ANALYZE times it (median)."""
     from django.http import QueryDict
 
-    from .filters import FindingFilterSet
+    from ..filters import FindingFilterSet
 
     queryset = FindingFilterSet(QueryDict(urlencode({"q": text}))).qs.order_by()
     sql, params = queryset.values("pk").query.sql_with_params()
@@ -328,7 +342,7 @@ def exact_count_ms(text: str, runs: int) -> float:
     """The least an exact count of the text query's matches takes: one count(*) (median wall time)."""
     from django.http import QueryDict
 
-    from .filters import FindingFilterSet
+    from ..filters import FindingFilterSet
 
     queryset = FindingFilterSet(QueryDict(urlencode({"q": text}))).qs.order_by()
     times = []
@@ -517,7 +531,7 @@ def sqlite_times(path: Path, cases: list[Case], runs: int) -> dict[str, list[flo
 def hits_of(case: Case) -> int | None:
     from django.http import QueryDict
 
-    from .filters import FindingFilterSet
+    from ..filters import FindingFilterSet
 
     if case.kind != "search":
         return None
@@ -599,7 +613,7 @@ def _ms(value: float) -> str:
 
 
 def report(cases, served, floors, counts, sqlite_ms, hits, sqlite_note, load_before, elapsed) -> str:
-    from .models import Finding
+    from ..models import Finding
 
     header = [
         "request", "hits", "warm p50", "p95", "max", "cold p50", "p95", "max", "db p50", "queries",

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .models import Authority, Finding, FindingTheme, Inspection, Judgement, Theme
-from .themes import matches_for_texts
+from ..models import Authority, Finding, FindingTheme, Inspection, Judgement, Theme
+from ..themes import matches_for_texts
 
 SYNTHETIC_PREFIX = "synthetic/"
 PARSER_VERSION = "synthetic"

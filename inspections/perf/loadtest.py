@@ -1,0 +1,173 @@
+"""`manage.py loadtest`: gunicorn on loopback, hammered by wrk with a mix of real requests, then stopped.
+
+The load test starts gunicorn itself (on 127.0.0.1 only), builds the request mix from the archive's
+own data (searches with and without filters, facets, authority and inspection pages, CSV exports
+and the JSON API), runs wrk (Debian's `wrk` package: `apt-get install wrk`), samples the workers'
+memory every second, and prints throughput, latency percentiles, errors and memory. It always
+stops what it started.
+"""
+
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+import psutil
+from django.conf import settings
+
+from ..models import Authority, Inspection, Theme
+
+SEARCH_WORDS = [
+    "supervision", "assessment", "care leavers", '"management oversight"', "neglect OR exploitation",
+    "planning -drift", "early help", "domestic abuse", "audit", "placement stability",
+]  # fmt: skip
+WRK_SCRIPT = """
+local paths = {%(paths)s}
+local counter = 0
+request = function()
+  counter = counter + 1
+  return wrk.format("GET", paths[(counter %% #paths) + 1])
+end
+done = function(summary, latency, requests)
+  io.write(string.format("RESULT requests=%%d duration_us=%%d errors_status=%%d errors_connect=%%d "
+    .. "errors_read=%%d errors_write=%%d errors_timeout=%%d p50=%%d p95=%%d p99=%%d max=%%d\\n",
+    summary.requests, summary.duration, summary.errors.status, summary.errors.connect,
+    summary.errors.read, summary.errors.write, summary.errors.timeout,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
+end
+"""
+
+
+class LoadTestError(Exception):
+    """The load test could not run, or requests failed under load."""
+
+
+def request_mix(seed: int = 7) -> list[str]:
+    """About two hundred real requests, weighted like the site's use: mostly searches."""
+    chooser = random.Random(seed)
+    authorities = list(Authority.objects.current().values_list("slug", flat=True))
+    themes = list(Theme.objects.values_list("slug", flat=True)) or [""]
+    inspections = list(Inspection.objects.order_by("?").values_list("pk", flat=True)[:40])
+    if not inspections:
+        raise LoadTestError("The archive is empty: ingest some reports (or run `synth`) first.")
+    paths = []
+    for _ in range(60):
+        paths.append("/findings/?" + urlencode({"q": chooser.choice(SEARCH_WORDS)}))
+    for _ in range(50):
+        query = {"q": chooser.choice(SEARCH_WORDS), "theme": chooser.choice(themes)}
+        query[chooser.choice(["authority", "kind", "grade"])] = chooser.choice(
+            [chooser.choice(authorities), "area_for_improvement", "good", "requires_improvement"]
+        )
+        paths.append("/findings/?" + urlencode({key: value for key, value in query.items() if value}))
+    for _ in range(20):
+        paths.append("/findings/?" + urlencode({"region": "london", "kind": "area_for_improvement"}))
+    for _ in range(25):
+        paths.append(f"/authorities/{chooser.choice(authorities)}/")
+    for _ in range(25):
+        paths.append(f"/inspections/{chooser.choice(inspections)}/")
+    for _ in range(10):
+        paths.append("/findings.csv?" + urlencode({"authority": chooser.choice(authorities)}))
+    for _ in range(10):
+        paths.append("/api/findings?" + urlencode({"q": chooser.choice(SEARCH_WORDS)}))
+    paths += ["/", "/authorities/", "/themes/"] * 3
+    chooser.shuffle(paths)
+    return paths
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run_load_test(*, clients: int, duration: int, workers: int, log) -> None:
+    """Serve, load, report through `log`; raise LoadTestError when it cannot run or requests fail."""
+    wrk = shutil.which("wrk")
+    if not wrk:
+        raise LoadTestError(
+            "wrk is not installed: `apt-get install wrk` (Debian's package), then run this again."
+        )
+    paths = request_mix()
+    port = free_port()
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "mix.lua"
+        script.write_text(WRK_SCRIPT % {"paths": ", ".join(f'"{path}"' for path in paths)})
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "inspections.wsgi", "--bind", f"127.0.0.1:{port}",
+             "--workers", str(workers), "--timeout", "60", "--log-level", "warning"],
+            cwd=settings.BASE_DIR,
+        )  # fmt: skip
+        try:
+            wait_until_serving(port)
+            log(
+                f"Load: {clients} clients for {duration} s over {len(paths)} distinct requests, "
+                f"gunicorn with {workers} workers on 127.0.0.1:{port}."
+            )
+            memory = []
+            load = subprocess.Popen(
+                [wrk, "-t2", f"-c{clients}", f"-d{duration}s", "--timeout", "30s", "-s", str(script),
+                 f"http://127.0.0.1:{port}"],
+                stdout=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            while load.poll() is None:
+                memory.append(workers_rss(server.pid))
+                time.sleep(1)
+            output = load.stdout.read()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    report(output, memory, log)
+
+
+def wait_until_serving(port: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5):
+                return
+        except OSError:
+            time.sleep(0.3)
+    raise LoadTestError("gunicorn did not start serving within 60 s.")
+
+
+def workers_rss(master_pid: int) -> list[int]:
+    try:
+        return [child.memory_info().rss for child in psutil.Process(master_pid).children()]
+    except psutil.Error:
+        return []
+
+
+def report(output: str, memory: list[list[int]], log) -> None:
+    match = re.search(r"RESULT (.*)", output)
+    if not match:
+        raise LoadTestError(f"wrk printed no result:\n{output}")
+    figures = {key: int(value) for key, value in (item.split("=") for item in match.group(1).split())}
+    seconds = figures["duration_us"] / 1e6
+    errors = sum(value for key, value in figures.items() if key.startswith("errors_"))
+    log(
+        f"Requests: {figures['requests']} in {seconds:.1f} s = {figures['requests'] / seconds:.1f} per second"
+    )
+    log(
+        f"Latency: p50 {figures['p50'] / 1000:.0f} ms, p95 {figures['p95'] / 1000:.0f} ms, "
+        f"p99 {figures['p99'] / 1000:.0f} ms, max {figures['max'] / 1000:.0f} ms"
+    )
+    log(
+        f"Errors: {errors} (non-2xx/3xx {figures['errors_status']}, connect {figures['errors_connect']}, "
+        f"read {figures['errors_read']}, write {figures['errors_write']}, timeout {figures['errors_timeout']})"
+    )
+    samples = [max(sample) for sample in memory if sample]
+    if samples:
+        third = max(len(samples) // 3, 1)
+        log(
+            f"Largest worker RSS: first third {max(samples[:third]) / 2**20:.0f} MB, "
+            f"last third {max(samples[-third:]) / 2**20:.0f} MB, peak {max(samples) / 2**20:.0f} MB"
+        )
+    if errors:
+        raise LoadTestError(f"{errors} request(s) failed under load.")
