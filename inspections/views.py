@@ -6,8 +6,9 @@ from collections import defaultdict
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.csrf import csrf_exempt
@@ -480,3 +481,13 @@ def theme_detail(request, slug):
         "total": figures.total,
     }
     return render(request, "themes/detail.html", context)
+
+
+# The site's icon ---------------------------------------------------------------------------------
+
+
+@require_safe
+def favicon(request):
+    """Browsers and feed readers ask for /favicon.ico whatever the page links: send them to the SVG.
+    Not a permanent redirect: in production the icon's static name changes with its content."""
+    return HttpResponseRedirect(static("favicon.svg"))

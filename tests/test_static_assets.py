@@ -99,3 +99,23 @@ def test_page_loads_nothing_from_another_host(client, name):
     parser.feed(response.content.decode())
     assert parser.urls, "every page has at least its stylesheet"
     assert [url for url in parser.urls if is_external(url)] == []
+
+
+@pytest.mark.django_db
+def test_every_page_links_an_icon_that_is_found_and_favicon_ico_leads_to_it(client):
+    home = client.get("/").content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', home)[1]
+    response = client.get(icon)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("image/svg+xml")
+    assert b"".join(response.streaming_content).startswith(b"<svg")
+    # Browsers ask for /favicon.ico whatever the page says: it leads to the same icon.
+    legacy = client.get("/favicon.ico", follow=True)
+    assert legacy.redirect_chain == [(icon, 302)]
+    assert legacy.status_code == 200
+
+
+def test_the_icon_fetches_nothing_from_another_host():
+    with open(finders.find("favicon.svg"), encoding="utf-8") as handle:
+        svg = handle.read()
+    assert "href" not in svg and "<script" not in svg
