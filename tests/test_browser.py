@@ -5,6 +5,7 @@ import csv
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from inspections.models import SAMPLE_EVERY, Finding, Inspection
@@ -130,8 +131,9 @@ def test_search_narrow_remove_a_filter_open_the_inspection_and_download(page, ar
     with page.expect_download() as download_info:
         page.get_by_role("link", name="CSV").click()
     download = download_info.value
-    assert download.suggested_filename == "findings.csv"
-    with open(download.path(), newline="", encoding="utf-8") as handle:
+    today = timezone.localdate().isoformat()
+    assert download.suggested_filename == f"findings-management-oversight-rutland-{today}.csv"
+    with open(download.path(), newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == CSV_COLUMNS
     assert len(rows) == 1 + 3
