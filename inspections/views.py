@@ -465,6 +465,7 @@ def inspection_detail(request, pk):
         "finding_count": len(findings),
         "previous": previous.order_by("-date", "-pk").first(),
         "next": following.order_by("date", "pk").first(),
+        "page_url": request.build_absolute_uri(inspection.get_absolute_url()),  # printed by each permalink
     }
     return render(request, "inspections/detail.html", context)
 
