@@ -1,15 +1,21 @@
 """The project's own PostgreSQL: started on first use, shared by processes, overridden by DATABASE_URL."""
 
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-from inspections.embedded_postgres import running_server
+from inspections.embedded_postgres import running_server, stop_server
 
 from .conftest import ROOT, child_environment, python
+from .test_faults import fetch, free_port
 
 EMBEDDED = settings.DATABASES["default"]["ENGINE"] == "inspections.embedded_postgres"
 needs_embedded = pytest.mark.skipif(not EMBEDDED, reason="DATABASE_URL is set: the tests use that server")
@@ -106,3 +112,52 @@ def test_pgserver_reports_and_stops_a_server_without_starting_one(own_server):
     status = pgserver("status")
     assert "not running" in status.stdout, status.stderr
     assert running_server(pgdata) is None  # asking did not start it again
+
+
+def test_sigterm_to_the_served_site_stops_the_embedded_server_it_started():
+    """A service manager, `kill` or a container stopping ends `up` with SIGTERM: the server it started
+    stops with it, as on Ctrl-C, rather than running on until `pgserver stop`."""
+    # Not under pytest's tmp_path (private to root): the server runs as its own unprivileged user.
+    folder = Path(tempfile.mkdtemp(prefix="archive-test-up-"))
+    pgdata, log_path, port = folder / "pgdata", folder / "up.log", free_port()
+    env = {
+        "EMBEDDED_PGDATA": str(pgdata),
+        "EMBEDDED_DATABASE_NAME": "archive",
+        "MEDIA_ROOT": str(folder / "media"),
+    }
+    environment = {key: value for key, value in child_environment(**env).items() if key != "DATABASE_URL"}
+    with log_path.open("w") as log:
+        site = subprocess.Popen(
+            [sys.executable, "manage.py", "up", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        status, deadline = None, time.monotonic() + 240
+        while status is None and site.poll() is None and time.monotonic() < deadline:
+            try:
+                status = fetch(f"http://127.0.0.1:{port}/")[0]
+            except OSError:
+                time.sleep(0.5)
+        output = log_path.read_text()
+        assert status == 200, output
+        assert "Database:     migrated, " in output and "Seed reports: 5 ingested, 0 unchanged." in output
+        assert f"Serving the site at http://127.0.0.1:{port}/ (Ctrl-C stops it)." in output
+        assert f"who uploads reports at http://127.0.0.1:{port}/admin/" in output
+        assert running_server(pgdata) is not None
+
+        site.send_signal(signal.SIGTERM)
+
+        assert site.wait(timeout=60) == -signal.SIGTERM  # it still ends as SIGTERM ends a process
+        assert running_server(pgdata) is None
+        status = manage("pgserver", "status", env=env)
+        assert "The embedded server is not running" in status.stdout, status.stderr
+    finally:
+        if site.poll() is None:
+            site.kill()
+            site.wait()
+        if running_server(pgdata):
+            stop_server(pgdata)
+        shutil.rmtree(folder, ignore_errors=True)
