@@ -96,6 +96,26 @@ def test_a_new_data_folder_gets_a_postgresql_18_cluster_that_stops_when_its_last
     assert running_server(pgdata) is None  # stopped cleanly when the process exited
 
 
+def test_a_user_killed_outright_does_not_keep_the_server_running_after_the_last_one_leaves():
+    folder = Path(tempfile.mkdtemp(prefix="archive-test-users-"))  # not tmp_path: see the next test
+    pgdata = folder / "pgdata"
+    join = f"from inspections.embedded_postgres import ensure_server; ensure_server({str(pgdata)!r})"
+    try:
+        killed = python("-c", f"{join}; import os, signal; os.kill(os.getpid(), signal.SIGKILL)",
+                        env=child_environment(), timeout=180)  # fmt: skip
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        assert running_server(pgdata) is not None  # it never left: no exit handler ran
+
+        last = python("-c", join, env=child_environment(), timeout=120)
+
+        assert last.returncode == 0, last.stderr
+        assert running_server(pgdata) is None  # the killed one forgotten, the last one out stopped it
+    finally:
+        if running_server(pgdata):
+            stop_server(pgdata)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_pgserver_reports_and_stops_a_server_without_starting_one(own_server):
     pgdata, env = own_server
     embedded = {key: value for key, value in env.items() if key != "DATABASE_URL"} | {

