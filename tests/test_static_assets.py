@@ -79,6 +79,10 @@ def test_site_css_is_served_by_whitenoise_under_a_cache_busting_name(client, db,
     assert b"".join(response.streaming_content) == (settings.STATIC_ROOT / stylesheet[8:]).read_bytes()
     compressed = client.get(stylesheet, headers={"Accept-Encoding": "gzip"})
     assert compressed["Content-Encoding"] == "gzip"
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', home)[1]
+    assert re.fullmatch(r"/static/favicon\.[0-9a-f]{12}\.svg", icon)
+    assert client.get(icon).status_code == 200
+    assert client.get("/favicon.ico")["Location"] == icon
 
 
 def test_stylesheets_fetch_nothing_from_another_host():
