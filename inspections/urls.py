@@ -17,5 +17,6 @@ urlpatterns = [
     path("api/findings", views.api_findings, name="api-findings"),
     path("api/authorities", views.api_authorities, name="api-authorities"),
     path("api/inspections", views.api_inspections, name="api-inspections"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
 ]

