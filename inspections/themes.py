@@ -179,14 +179,13 @@ tag AS (
     WHERE in_text IS NOT NULL AND (by_text OR in_heading IS NOT NULL)
 )"""
 
-TEXT_TAGS = (
-    "WITH"
-    + MATCHES.format(rules=THEME_RULES, findings=GIVEN_TEXTS, materialized="MATERIALIZED")
-    + """
+# What every theme's rules match in each finding (or unsaved text): (finding id, theme slug, phrases).
+SLUG_TAGS = """
 SELECT tag.finding_id, theme.slug, tag.matched
 FROM tag JOIN inspections_theme AS theme ON theme.id = tag.theme_id
-ORDER BY tag.finding_id, theme.slug
 """
+TEXT_TAGS = (
+    "WITH" + MATCHES.format(rules=THEME_RULES, findings=GIVEN_TEXTS, materialized="MATERIALIZED") + SLUG_TAGS
 )
 
 # Which phrases each exclusion contains (the exclusions play the part of findings).
@@ -237,10 +236,7 @@ CHUNK = 500
 RULE_TAGS = (
     "WITH"
     + MATCHES.format(rules=THEME_RULES, findings=STORED_FINDINGS, materialized="NOT MATERIALIZED")
-    + """
-SELECT tag.finding_id, theme.slug, tag.matched
-FROM tag JOIN inspections_theme AS theme ON theme.id = tag.theme_id
-"""
+    + SLUG_TAGS
 )
 EXISTING_TAGS = """
 SELECT finding_id, theme_id, matched FROM inspections_findingtheme
