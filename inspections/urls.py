@@ -13,6 +13,7 @@ urlpatterns = [
     path("authorities/<slug:slug>/", views.authority_detail, name="authority-detail"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
     path("inspections/<int:pk>/source", views.inspection_source, name="inspection-source"),
+    path("inspections/<int:pk>/report.pdf", views.inspection_report, name="inspection-report"),
     path("themes/", views.theme_list, name="theme-list"),
     path("themes/<slug:slug>/", views.theme_detail, name="theme-detail"),
     path("api/openapi.json", views.api_openapi, name="api-openapi"),
