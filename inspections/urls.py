@@ -2,15 +2,18 @@ from django.contrib import admin
 from django.urls import path
 
 from . import views
+from .feeds import FindingSearchFeed
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("findings/", views.finding_search, name="finding-search"),
     path("findings.csv", views.findings_csv, name="finding-csv"),
+    path("findings.atom", FindingSearchFeed(), name="finding-feed"),
     path("authorities/", views.authority_list, name="authority-list"),
     path("authorities/<slug:slug>/", views.authority_detail, name="authority-detail"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
     path("inspections/<int:pk>/source", views.inspection_source, name="inspection-source"),
+    path("inspections/<int:pk>/report.pdf", views.inspection_report, name="inspection-report"),
     path("themes/", views.theme_list, name="theme-list"),
     path("themes/<slug:slug>/", views.theme_detail, name="theme-detail"),
     path("api/openapi.json", views.api_openapi, name="api-openapi"),

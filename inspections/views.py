@@ -12,8 +12,10 @@ from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.csp import CSP
 from django.utils.http import urlencode
 from django.utils.text import slugify
+from django.views.decorators.csp import csp_override
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
@@ -469,25 +471,64 @@ def inspection_detail(request, pk):
         "previous": previous.order_by("-date", "-pk").first(),
         "next": following.order_by("date", "pk").first(),
         "page_url": request.build_absolute_uri(inspection.get_absolute_url()),  # printed by each permalink
+        "report_inline": _is_pdf(inspection),
     }
     return render(request, "inspections/detail.html", context)
+
+
+def _is_pdf(inspection: Inspection) -> bool:
+    return bool(
+        inspection.source_file
+        and inspection.source_filename.lower().endswith(".pdf")
+        and inspection.page_count
+    )
+
+
+def _open_source(inspection: Inspection):
+    if not inspection.source_file:
+        raise Http404("This inspection has no stored source file.")
+    try:
+        return inspection.source_file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The source file is missing from storage.") from None
 
 
 def inspection_source(request, pk):
     """The original report file, always as a download: never rendered inline by the browser."""
     inspection = get_object_or_404(Inspection, pk=pk)
-    if not inspection.source_file:
-        raise Http404("This inspection has no stored source file.")
-    try:
-        handle = inspection.source_file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The source file is missing from storage.") from None
-    is_pdf = inspection.source_filename.lower().endswith(".pdf") and inspection.page_count
     return FileResponse(
-        handle,
+        _open_source(inspection),
         as_attachment=True,
         filename=inspection.source_filename,
-        content_type="application/pdf" if is_pdf else "text/plain; charset=utf-8",
+        content_type="application/pdf" if _is_pdf(inspection) else "text/plain; charset=utf-8",
+    )
+
+
+# A PDF opened in the browser's own viewer as a sandboxed document: a unique origin, so nothing in
+# the file can act as this site; it loads nothing else, and no other page can frame it.
+REPORT_CSP = {
+    "sandbox": True,
+    "default-src": [CSP.NONE],
+    "object-src": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+}
+
+
+@require_safe
+@csp_override(REPORT_CSP)
+def inspection_report(request, pk):
+    """The original PDF opened in the browser (#page=N opens it at a page); only a PDF: a text
+    source has no page to open at and stays a download (inspection_source)."""
+    inspection = get_object_or_404(Inspection, pk=pk)
+    if not _is_pdf(inspection):
+        raise Http404("This inspection has no stored PDF.")
+    return FileResponse(
+        _open_source(inspection),
+        as_attachment=False,
+        filename=inspection.source_filename,
+        content_type="application/pdf",
     )
 
 

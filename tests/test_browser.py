@@ -303,3 +303,24 @@ def test_every_focusable_element_shows_where_the_focus_is(page, archive, name, k
     else:
         raise AssertionError("Tab never reached the end of the page")
     assert kinds <= seen
+
+
+def test_a_findings_citation_opens_from_the_keyboard_and_copies(page, archive):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    finding = archive.rutland_supervised
+    page.goto(finding.get_absolute_url())
+    item = page.locator(f"#finding-{finding.order}")
+    citation = item.locator(".citation")
+    expect(citation).to_be_hidden()
+    summary = item.locator("summary")
+    summary.focus()
+    assert has_visible_focus(focused(page))
+    page.keyboard.press("Enter")
+    expect(citation).to_be_visible()
+    address = f"{page.url.split('#')[0]}#finding-{finding.order}"
+    expect(citation).to_contain_text(f"Ofsted, {finding.inspection.title}")
+    expect(citation).to_contain_text(address)
+    item.get_by_role("button", name="Copy citation").click()
+    expect(item.get_by_role("status")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == citation.text_content().strip()
+    assert axe_violations(page) == ""

@@ -17,6 +17,7 @@ import re
 import time
 import urllib.parse
 from collections import Counter
+from xml.etree import ElementTree
 
 import pytest
 from django.core.files.base import ContentFile
@@ -37,6 +38,7 @@ REQUESTS = {
     "home": 120,
     "finding-search": 650,
     "finding-csv": 600,
+    "finding-feed": 400,
     "authority-list": 100,
     "authority-detail": 900,
     "inspection-detail": 900,
@@ -201,6 +203,7 @@ class HostileRequests:
             "home": "/",
             "finding-search": "/findings/",
             "finding-csv": "/findings.csv",
+            "finding-feed": "/findings.atom",
             "authority-list": "/authorities/",
             "theme-list": "/themes/",
             "api-findings": "/api/findings",
@@ -235,6 +238,9 @@ def check(response, escaped: Counter) -> str | None:
             return "CSV rows do not match the header"
     elif content_type.startswith("application/json"):
         json.loads(body)
+    elif content_type.startswith("application/atom+xml"):
+        if ElementTree.fromstring(body).tag != "{http://www.w3.org/2005/Atom}feed":
+            return "not an Atom feed"
     elif response.status_code == 200 and "source" not in response.request["PATH_INFO"]:
         return f"unexpected content type {content_type}"
     return None

@@ -5,6 +5,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from inspections.choices import Grade
+from inspections.citations import finding_citation
 
 register = template.Library()
 GRADE_LABELS = dict(Grade.choices)
@@ -145,3 +146,10 @@ def chart_dots(series) -> str:
         DOT,
         ((series["css"], point.x, point.y, series["name"], point.label) for point in series["points"]),
     )
+
+
+@register.simple_tag
+def citation(inspection, finding, page_url: str) -> str:
+    """The finding's citation (citations.py), its permalink on this page's absolute address."""
+    url = f"{page_url}#finding-{finding.order}"
+    return finding_citation(inspection, number=finding.number, page=finding.page, url=url)
