@@ -40,8 +40,23 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from . import highlight
-from .choices import FindingKind, Grade, InspectionKind, JudgementArea, Region
-from .filters import SEARCH_CONFIG, FindingFilterSet, asks_for_nothing, query_lexemes, search_query
+from .choices import (
+    IMPROVEMENT_KINDS,
+    FindingKind,
+    FindingKindFilter,
+    Grade,
+    InspectionKind,
+    JudgementArea,
+    Region,
+)
+from .filters import (
+    IMPROVEMENT,
+    SEARCH_CONFIG,
+    FindingFilterSet,
+    asks_for_nothing,
+    query_lexemes,
+    search_query,
+)
 from .models import IN_SAMPLE, SAMPLE_EVERY, Authority, Finding, FindingTheme, Inspection, Judgement, Theme
 
 SORTS = {
@@ -232,7 +247,7 @@ FACETS = ("authority", "region", "inspection_kind", "theme", "kind", "grade")
 FIXED_LABELS = {
     "region": dict(Region.choices),
     "inspection_kind": dict(InspectionKind.choices),
-    "kind": dict(FindingKind.choices),
+    "kind": dict(FindingKindFilter.choices),  # "All improvement points" first
     "grade": dict(Grade.choices),
 }
 
@@ -728,6 +743,16 @@ def finding_facets(filterset: FindingFilterSet) -> list[Facet]:
     return search_findings(filterset, "newest", 1).facets
 
 
+def _with_improvement(counts: dict) -> dict:
+    """The finding-type facet's counts with "All improvement points": the sum of its kinds' counts,
+    each finding being of one kind (those too rare in the sample to estimate count as none)."""
+    found = [counts[kind][1] for kind in IMPROVEMENT_KINDS if kind in counts]
+    if not found:
+        return counts
+    known = [n for n in found if n is not None]
+    return {IMPROVEMENT: (FIXED_LABELS["kind"][IMPROVEMENT], sum(known) if known else None), **counts}
+
+
 def facets_of(filterset: FindingFilterSet, tallies: Tallies) -> list[Facet]:
     """The facets as the page shows them: every option with a count, and every selected one."""
     cleaned = {}
@@ -745,6 +770,8 @@ def facets_of(filterset: FindingFilterSet, tallies: Tallies) -> list[Facet]:
     for name in FACETS:
         filter_ = filterset.filters[name]
         counts = tallies.options[name]
+        if name == "kind":
+            counts = _with_improvement(counts)
         selected = {str(value) for value in filterset.data.getlist(name)} if filterset.is_bound else set()
         if name in FIXED_LABELS:
             labels = FIXED_LABELS[name]

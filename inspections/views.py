@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from . import charts
-from .choices import FindingKind, InspectionKind, JudgementArea, Region
+from .choices import FINDING_KIND_HINTS, FindingKind, FindingKindFilter, InspectionKind, JudgementArea, Region
 from .filters import AuthorityFilterSet, FindingFilterSet, InspectionFilterSet, asks_for_nothing
 from .models import SAMPLE_EVERY, Authority, Inspection, Theme
 from .openapi import API_MAX_PAGE_SIZE, API_PAGE_SIZE, api_document
@@ -118,6 +118,7 @@ def finding_search(request):
         "sort": search.sort,
         "sorts": {key: label for key, label in SORTS.items() if key != "relevance" or query_text},
         "tags": _selected_tags(request, filterset, facets),
+        "kind_hints": [(label, FINDING_KIND_HINTS[value]) for value, label in FindingKindFilter.choices],
         "ignored": _ignored_messages(filterset) if filterset.is_bound else [],
         "query_string": query_without_page.urlencode(),
         "export_query": urlencode(

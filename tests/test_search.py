@@ -128,6 +128,7 @@ def test_facets_count_each_option_within_the_other_filters(archive):
     kinds = {option.value: (option.count, option.selected) for option in facets["kind"].options}
     # the finding-type facet ignores its own selection: it shows what ticking another kind would add
     assert kinds == {
+        "improvement": (1, False),  # all improvement points: here the one area for improvement
         "narrative": (1, True),
         "area_for_improvement": (1, False),
         "meets_requirements": (1, False),
@@ -264,3 +265,81 @@ def test_authority_and_inspection_pages(client, archive, django_assert_max_num_q
         page = client.get(reverse("inspection-detail", args=[inspection.pk])).content.decode()
     assert 'id="finding-1"' in page and "Requires improvement to be good" in page
     assert client.get(reverse("authority-detail", args=["atlantis"])).status_code == 404
+
+
+@pytest.fixture
+def improvement_points():
+    """One improvement point of each generation's name, with a strength and a narrative finding."""
+    leeds = Authority.objects.get(slug="leeds")
+    ilacs = InspectionFactory(
+        authority=leeds,
+        kind="ilacs",
+        start_date=datetime.date(2023, 1, 9),
+        end_date=datetime.date(2023, 1, 20),
+    )
+    sif = InspectionFactory(
+        authority=leeds, kind="sif", start_date=datetime.date(2016, 1, 11), end_date=datetime.date(2016, 2, 4)
+    )
+    return {
+        "ilacs": FindingFactory(
+            inspection=ilacs,
+            order=1,
+            kind="area_for_improvement",
+            text="Care leavers need better help to find homes.",
+        ),
+        "priority": FindingFactory(
+            inspection=ilacs, order=2, kind="priority_action", text="Care leavers must be visited promptly."
+        ),
+        "strength": FindingFactory(
+            inspection=ilacs,
+            order=3,
+            kind="strength",
+            text="Care leavers are well supported by personal advisers.",
+        ),
+        "sif": FindingFactory(
+            inspection=sif,
+            order=1,
+            kind="recommendation",
+            text="Ensure that care leavers have pathway plans.",
+        ),
+    }
+
+
+def test_all_improvement_points_choose_every_generations_name_for_them(client, improvement_points):
+    filterset = FindingFilterSet(QueryDict("q=care+leavers&kind=improvement&date_from=2020-01-01"))
+    assert set(filterset.qs) == {improvement_points["ilacs"], improvement_points["priority"]}
+    filterset = FindingFilterSet(QueryDict("q=care+leavers&kind=improvement"))
+    assert set(filterset.qs) == {improvement_points[name] for name in ("ilacs", "priority", "sif")}
+    # with another kind ticked too, either
+    filterset = FindingFilterSet(QueryDict("q=care+leavers&kind=improvement&kind=strength"))
+    assert len(filterset.qs) == 4
+
+
+def test_all_improvement_points_come_first_in_the_facet_with_the_sum_of_its_kinds(improvement_points):
+    facets = {facet.name: facet for facet in finding_facets(FindingFilterSet(QueryDict("q=care+leavers")))}
+    kinds = [(option.value, option.count, option.selected) for option in facets["kind"].options]
+    assert kinds[0] == ("improvement", 3, False)
+    assert dict((value, count) for value, count, _ in kinds)["recommendation"] == 1
+    chosen = finding_facets(FindingFilterSet(QueryDict("q=care+leavers&kind=improvement")))
+    kind_facet = next(facet for facet in chosen if facet.name == "kind")
+    assert (kind_facet.options[0].value, kind_facet.options[0].selected) == ("improvement", True)
+    assert next(f for f in chosen if f.name == "authority").options[0].count == 3
+
+
+def test_all_improvement_points_in_the_page_exports_and_api(client, improvement_points):
+    params = {"q": "care leavers", "kind": "improvement"}
+    page = client.get(reverse("finding-search"), params).content.decode()
+    assert "3 findings" in page
+    assert "All improvement points" in page and "What do these mean?" in page
+    assert "Remove filter </span>Finding type: All improvement points" in page
+    assert 'aria-describedby="grade-hint"' in page
+    body = b"".join(client.get(reverse("finding-csv"), params).streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert len(rows) == 4
+    body = json.loads(client.get(reverse("api-findings"), params).content)
+    assert body["count"] == 3
+    assert {result["kind"] for result in body["results"]} == {
+        "area_for_improvement",
+        "priority_action",
+        "recommendation",
+    }
