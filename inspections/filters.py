@@ -147,6 +147,21 @@ class FilterSet(django_filters.FilterSet):
         return form_class
 
 
+class FindingFilterForm(forms.Form):
+    """Inspection dates given the wrong way round are read the right way round, and the page says
+    so: a "from" after the "to" would otherwise find nothing, with no word of why."""
+
+    dates_swapped = False
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            cleaned["date_from"], cleaned["date_to"] = end, start
+            self.dates_swapped = True
+        return cleaned
+
+
 class FindingFilterSet(FilterSet):
     q = django_filters.CharFilter(
         method="filter_condition",
@@ -192,6 +207,7 @@ class FindingFilterSet(FilterSet):
     class Meta:
         model = Finding
         fields = []
+        form = FindingFilterForm
 
     def filter_condition(self, queryset, name, value):
         condition = finding_condition(name, value)

@@ -110,6 +110,7 @@ def finding_search(request):
     context = {
         "filterset": filterset,
         "query_text": query_text,
+        "dates_swapped": filterset.is_bound and filterset.form.dates_swapped,  # cleaned by the search
         "page": page,
         "findings": findings,
         "facets": facets,

@@ -343,3 +343,18 @@ def test_all_improvement_points_in_the_page_exports_and_api(client, improvement_
         "priority_action",
         "recommendation",
     }
+
+
+def test_dates_the_wrong_way_round_are_swapped_and_the_page_says_so(client, archive):
+    params = {"date_from": "2023-01-01", "date_to": "2011-01-01"}
+    page = client.get(reverse("finding-search"), params)
+    html = page.content.decode()
+    assert page.context["dates_swapped"]
+    assert "The “from” date was after the “to” date" in html
+    assert "from 1 January 2011 to 1 January 2023" in html
+    assert page.context["search"].count == len(archive)
+    body = json.loads(client.get(reverse("api-findings"), params).content)
+    assert body["count"] == len(archive)
+    in_order = client.get(reverse("finding-search"), {"date_from": "2011-01-01", "date_to": "2023-01-01"})
+    assert not in_order.context["dates_swapped"]
+    assert "The “from” date" not in in_order.content.decode()
