@@ -529,6 +529,11 @@ def _one_pass(
             elif facet in ("inspection_kind", "kind", "grade"):
                 value = {"inspection_kind": inspection_kind, "kind": kind, "grade": grade}[facet]
                 add(facet, value, FIXED_LABELS[facet].get(value, value), n)
+    # "All improvement points": the sum of its kinds' counts, each finding being of one kind (summed
+    # before any scaling, so an estimate of it is rounded once, as every other count is)
+    improvement = sum(n for kind, (_, n) in options["kind"].items() if kind in IMPROVEMENT_KINDS)
+    if improvement:
+        options["kind"] = {IMPROVEMENT: (FIXED_LABELS["kind"][IMPROVEMENT], improvement), **options["kind"]}
     return Tallies(count, options, read=read), start, ids
 
 
@@ -732,6 +737,8 @@ def _with_values_shown(tallies: Tallies, findings: list[Finding], labels: Labels
             ("grade", finding.grade),
         ]:
             shown(facet, value, FIXED_LABELS[facet].get(value, value))
+        if finding.kind in IMPROVEMENT_KINDS:
+            shown("kind", IMPROVEMENT, FIXED_LABELS["kind"][IMPROVEMENT])
         for pk in finding.theme_ids:
             if pk in labels.themes:
                 shown("theme", *labels.themes[pk])
@@ -741,16 +748,6 @@ def _with_values_shown(tallies: Tallies, findings: list[Finding], labels: Labels
 def finding_facets(filterset: FindingFilterSet) -> list[Facet]:
     """The facets alone (see search_findings)."""
     return search_findings(filterset, "newest", 1).facets
-
-
-def _with_improvement(counts: dict) -> dict:
-    """The finding-type facet's counts with "All improvement points": the sum of its kinds' counts,
-    each finding being of one kind (those too rare in the sample to estimate count as none)."""
-    found = [counts[kind][1] for kind in IMPROVEMENT_KINDS if kind in counts]
-    if not found:
-        return counts
-    known = [n for n in found if n is not None]
-    return {IMPROVEMENT: (FIXED_LABELS["kind"][IMPROVEMENT], sum(known) if known else None), **counts}
 
 
 def facets_of(filterset: FindingFilterSet, tallies: Tallies) -> list[Facet]:
@@ -770,8 +767,6 @@ def facets_of(filterset: FindingFilterSet, tallies: Tallies) -> list[Facet]:
     for name in FACETS:
         filter_ = filterset.filters[name]
         counts = tallies.options[name]
-        if name == "kind":
-            counts = _with_improvement(counts)
         selected = {str(value) for value in filterset.data.getlist(name)} if filterset.is_bound else set()
         if name in FIXED_LABELS:
             labels = FIXED_LABELS[name]
