@@ -5,6 +5,7 @@ import functools
 import hashlib
 import json
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -906,3 +907,61 @@ def theme_figures(theme: Theme) -> ThemeFigures:
         return ThemeFigures(by_year, list(top[:10]), tagged.count())
 
     return _by_version(f"theme-figures:{theme.pk}", compute)
+
+
+@functools.lru_cache(maxsize=1024)
+def searches_no_words(query_text: str) -> bool:
+    """Whether a query, though not blank, asks for no word at all: websearch_to_tsquery drops the
+    very common words ("the", "and") and punctuation, and may leave nothing to search for."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT websearch_to_tsquery(%s::regconfig, %s)::text = ''", [SEARCH_CONFIG, query_text]
+        )
+        return cursor.fetchone()[0]
+
+
+# The words of a query that the table of words could hold (letters, 3 to 40), each with what comes
+# before it: a word after "-" is one left out, which a suggestion leaves alone.
+QUERY_WORD = re.compile(r"(^|[^a-z])([a-z]{3,40})(?![a-z])", re.IGNORECASE)
+
+# The closest words to one the archive lacks, by trigram similarity (at least pg_trgm's threshold,
+# 0.3): the trigram index walks to them (migration 0011); each is then checked to match a finding,
+# as a finding holding it may have been deleted since.
+CLOSEST_WORDS_SQL = """
+SELECT word FROM inspections_searchword
+WHERE word %% %(word)s AND word <> %(word)s
+  AND EXISTS (
+      SELECT 1 FROM inspections_finding
+      WHERE search_vector @@ plainto_tsquery(%(config)s::regconfig, word) LIMIT 1)
+ORDER BY word <-> %(word)s, word
+LIMIT 1
+"""
+
+
+# A long query of unknown words costs a look-up each: the first few are enough to suggest.
+SUGGESTED_WORDS_AT_MOST = 8
+
+
+def suggest_spelling(query_text: str) -> str | None:
+    """The query with each word the archive's findings never use replaced by the closest one they
+    do ("supervison" → "supervision"), or None when every word is theirs or none is close."""
+    words = {match.group(2).lower() for match in QUERY_WORD.finditer(query_text) if match.group(1) != "-"}
+    if not words:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word FROM inspections_searchword WHERE word = ANY(%s)", [sorted(words)])
+        known = {word for (word,) in cursor.fetchall()}
+        replacements = {}
+        for word in sorted(words - known)[:SUGGESTED_WORDS_AT_MOST]:
+            cursor.execute(CLOSEST_WORDS_SQL, {"word": word, "config": SEARCH_CONFIG})
+            row = cursor.fetchone()
+            if row:
+                replacements[word] = row[0]
+    if not replacements:
+        return None
+
+    def replace(match: re.Match) -> str:
+        before, word = match.groups()
+        return before + replacements.get(word.lower(), word)
+
+    return QUERY_WORD.sub(replace, query_text)

@@ -34,6 +34,8 @@ from .selectors import (
     inspections_with_judgements,
     latest_grades_subquery,
     search_findings,
+    searches_no_words,
+    suggest_spelling,
     theme_figures,
     themes_with_counts,
 )
@@ -98,6 +100,14 @@ def _ignored_messages(filterset) -> list[str]:
     return messages
 
 
+def _with_query(request, query_text: str) -> str:
+    """The same search, asking for other words: its first page."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["q"] = query_text
+    return f"{request.path}?{query.urlencode()}"
+
+
 def finding_search(request):
     filterset = FindingFilterSet(request.GET or None)
     query_text = filterset.search_text if filterset.is_bound else ""
@@ -107,9 +117,16 @@ def finding_search(request):
     findings = list(page.object_list)  # with their snippets and theme tags (selectors.page_findings)
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
+    no_words = bool(query_text) and searches_no_words(query_text)
+    suggestion = None
+    if query_text and not no_words and not search.count:
+        suggestion = suggest_spelling(query_text)
     context = {
         "filterset": filterset,
         "query_text": query_text,
+        "no_words": no_words,
+        "suggestion": suggestion,
+        "suggestion_url": _with_query(request, suggestion) if suggestion else "",
         "dates_swapped": filterset.is_bound and filterset.form.dates_swapped,  # cleaned by the search
         "page": page,
         "findings": findings,

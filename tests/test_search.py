@@ -11,8 +11,9 @@ import pytest
 from django.http import QueryDict
 from django.urls import reverse
 
+from inspections import selectors
 from inspections.filters import FindingFilterSet
-from inspections.models import Authority, FindingTheme
+from inspections.models import Authority, FindingTheme, SearchWord
 from inspections.selectors import finding_facets, finding_results, page_findings
 
 from .factories import FindingFactory, InspectionFactory, JudgementFactory, ThemeFactory
@@ -343,6 +344,51 @@ def test_all_improvement_points_in_the_page_exports_and_api(client, improvement_
         "priority_action",
         "recommendation",
     }
+
+
+def test_a_misspelt_word_is_offered_the_closest_word_the_findings_use(client, archive):
+    page = client.get(reverse("finding-search"), {"q": "reflective supervison", "kind": "narrative"})
+    html = page.content.decode()
+    assert page.context["suggestion"] == "reflective supervision"
+    assert "Did you mean" in html
+    url = page.context["suggestion_url"]
+    assert url.startswith(reverse("finding-search") + "?")
+    assert QueryDict(url.split("?", 1)[1]) == QueryDict("q=reflective+supervision&kind=narrative")
+    assert client.get(url).context["search"].count == 1
+
+
+def test_a_suggestion_keeps_the_query_s_form_and_leaves_excluded_words_alone(archive):
+    assert selectors.suggest_spelling('"Supervison" -xqzvbn OR leavers') == '"supervision" -xqzvbn OR leavers'
+
+
+def test_a_word_with_no_close_match_gets_no_suggestion(client, archive):
+    page = client.get(reverse("finding-search"), {"q": "xqzvbn"})
+    assert page.context["search"].count == 0
+    assert page.context["suggestion"] is None
+    assert "Did you mean" not in page.content.decode()
+    assert "No findings match" in page.content.decode()
+
+
+def test_words_of_deleted_findings_are_not_suggested(archive):
+    archive["reflective"].delete()
+    archive["supervised"].delete()
+    assert SearchWord.objects.filter(word="reflective").exists()  # kept, but no longer suggested
+    assert selectors.suggest_spelling("reflectiv") is None
+
+
+def test_new_findings_add_their_words(archive):
+    inspection = archive["reflective"].inspection
+    FindingFactory(inspection=inspection, order=9, kind="narrative", text="Chronologies were incomplete.")
+    assert SearchWord.objects.filter(word__in=["chronologies", "incomplete"]).count() == 2
+    assert selectors.suggest_spelling("chronologys") == "chronologies"
+
+
+def test_a_query_of_common_words_alone_is_explained(client, archive):
+    page = client.get(reverse("finding-search"), {"q": "the and"})
+    html = page.content.decode()
+    assert page.context["no_words"] is True
+    assert "very common words such as “the” or “and” are not searched" in html
+    assert "Did you mean" not in html
 
 
 def test_dates_the_wrong_way_round_are_swapped_and_the_page_says_so(client, archive):
