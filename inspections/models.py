@@ -2,7 +2,7 @@
 and the practice themes findings are tagged with."""
 
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GinIndex, GistIndex
+from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Func, Q
@@ -480,12 +480,12 @@ class FindingTheme(models.Model):
 class SearchWord(models.Model):
     """A word found in findings' text (lower case), for suggesting a spelling when a search finds
     nothing: a trigger adds the words of every finding inserted (migration 0011), and a trigram
-    index finds the closest in milliseconds, however many findings there are."""
+    index finds the closest in a millisecond, however many findings there are."""
 
     word = models.CharField(primary_key=True, max_length=40, help_text="The word, in lower case.")
 
     class Meta:
-        indexes = [GistIndex(fields=["word"], name="search_word_trigrams", opclasses=["gist_trgm_ops"])]
+        indexes = [GinIndex(fields=["word"], name="search_word_trigrams", opclasses=["gin_trgm_ops"])]
 
     def __str__(self):
         return self.word

@@ -924,18 +924,29 @@ def searches_no_words(query_text: str) -> bool:
 # before it: a word after "-" is one left out, which a suggestion leaves alone.
 QUERY_WORD = re.compile(r"(^|[^a-z])([a-z]{3,40})(?![a-z])", re.IGNORECASE)
 
-# The closest words to one the archive lacks, by trigram similarity (at least pg_trgm's threshold,
-# 0.3): the trigram index walks to them (migration 0011); each is then checked to match a finding,
-# as a finding holding it may have been deleted since.
-CLOSEST_WORDS_SQL = """
+# The words most like one the archive lacks, by trigram similarity (at least pg_trgm's threshold,
+# 0.3), read from the trigram index (migration 0011), each checked to match a finding still (one
+# holding it may have been deleted since); suggest_spelling picks the fewest edits away among them.
+SIMILAR_WORDS_SQL = """
 SELECT word FROM inspections_searchword
 WHERE word %% %(word)s AND word <> %(word)s
   AND EXISTS (
       SELECT 1 FROM inspections_finding
       WHERE search_vector @@ plainto_tsquery(%(config)s::regconfig, word) LIMIT 1)
-ORDER BY word <-> %(word)s, word
-LIMIT 1
+ORDER BY similarity(word, %(word)s) DESC, word
+LIMIT 10
 """
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: the letters inserted, deleted or changed to make one word the other."""
+    previous = list(range(len(b) + 1))
+    for i, letter in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (letter != other)))
+        previous = current
+    return previous[-1]
 
 
 # A long query of unknown words costs a look-up each: the first few are enough to suggest.
@@ -953,10 +964,11 @@ def suggest_spelling(query_text: str) -> str | None:
         known = {word for (word,) in cursor.fetchall()}
         replacements = {}
         for word in sorted(words - known)[:SUGGESTED_WORDS_AT_MOST]:
-            cursor.execute(CLOSEST_WORDS_SQL, {"word": word, "config": SEARCH_CONFIG})
-            row = cursor.fetchone()
-            if row:
-                replacements[word] = row[0]
+            cursor.execute(SIMILAR_WORDS_SQL, {"word": word, "config": SEARCH_CONFIG})
+            # the fewest edits away ("protecton": protection, not protect), then the most similar
+            similar = [found for (found,) in cursor.fetchall()]
+            if similar:
+                replacements[word] = min(similar, key=lambda found: edit_distance(word, found))
     if not replacements:
         return None
 

@@ -404,3 +404,13 @@ def test_dates_the_wrong_way_round_are_swapped_and_the_page_says_so(client, arch
     in_order = client.get(reverse("finding-search"), {"date_from": "2011-01-01", "date_to": "2023-01-01"})
     assert not in_order.context["dates_swapped"]
     assert "The “from” date" not in in_order.content.decode()
+
+
+def test_the_suggestion_is_the_similar_word_fewest_edits_away(archive):
+    inspection = archive["reflective"].inspection
+    FindingFactory(inspection=inspection, order=10, kind="narrative", text="Managers protect children well.")
+    FindingFactory(
+        inspection=inspection, order=11, kind="narrative", text="Child protection plans are clear."
+    )
+    assert selectors.suggest_spelling("protecton") == "protection"  # one edit; "protect" is two
+    assert selectors.edit_distance("protecton", "protect") == 2
