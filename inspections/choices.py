@@ -50,6 +50,37 @@ class FindingKind(models.TextChoices):
     NARRATIVE = "narrative", "Narrative finding"
 
 
+# Each generation of report names its improvement points differently: letters' areas for
+# development and ILACS' areas for improvement are both area_for_improvement, SIF and earlier
+# reports' recommendations are recommendation, and priority action the most urgent of them.
+IMPROVEMENT_KINDS = (
+    FindingKind.AREA_FOR_IMPROVEMENT,
+    FindingKind.PRIORITY_ACTION,
+    FindingKind.RECOMMENDATION,
+)
+
+# The finding-type filter's choices: every kind, after one choice for all the improvement points.
+FindingKindFilter = models.TextChoices(
+    "FindingKindFilter",
+    [("IMPROVEMENT", ("improvement", "All improvement points"))]
+    + [(kind.name, (kind.value, kind.label)) for kind in FindingKind],
+)
+
+# What each finding type is, and which reports have it (the search page explains its filter).
+FINDING_KIND_HINTS = {
+    "improvement": "Areas for improvement, priority actions and recommendations together: what every "
+    "generation of report asks the council to improve, whatever it calls it.",
+    FindingKind.STRENGTH.value: "What a report says the council does well.",
+    FindingKind.MEETS_REQUIREMENTS.value: "Older inspections' statements that a service meets its "
+    "statutory requirements.",
+    FindingKind.AREA_FOR_IMPROVEMENT.value: "ILACS reports' areas for improvement, letters' areas for "
+    "development, and SIF reports' “what needs to improve”.",
+    FindingKind.PRIORITY_ACTION.value: "What the inspectors ask the council to act on at once.",
+    FindingKind.RECOMMENDATION.value: "Single inspection framework (SIF) reports' recommendations.",
+    FindingKind.NARRATIVE.value: "The report's account of practice, neither a strength nor a point to improve.",
+}
+
+
 class Region(models.TextChoices):
     NORTH_EAST = "north_east", "North East"
     NORTH_WEST = "north_west", "North West"

@@ -10,12 +10,13 @@ from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from .choices import AuthorityType, FindingKind, Grade, InspectionKind, Region
+from .choices import IMPROVEMENT_KINDS, AuthorityType, FindingKindFilter, Grade, InspectionKind, Region
 from .highlight import wanted_lexemes
 from .models import Authority, Finding, Inspection, Theme, WordPairs
 
 SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
+IMPROVEMENT = FindingKindFilter.IMPROVEMENT.value  # the finding-type filter's "All improvement points"
 
 
 def search_query(text: str) -> SearchQuery:
@@ -82,6 +83,12 @@ def text_condition(text: str) -> Q:
     return Q(holds_pairs) & Q(matches)
 
 
+def kinds_chosen(values) -> list[str]:
+    """The finding kinds the finding-type filter's values stand for ("improvement": several)."""
+    kinds = (kind for value in values for kind in (IMPROVEMENT_KINDS if value == IMPROVEMENT else [value]))
+    return list(dict.fromkeys(map(str, kinds)))
+
+
 def asks_for_nothing(value) -> bool:
     """Whether a filter's cleaned value chooses nothing (no text, no box ticked, no date)."""
     if isinstance(value, QuerySet) and value.query.is_empty():
@@ -111,7 +118,7 @@ def finding_condition(name: str, value) -> Q | None:
         case "theme":
             return Q(theme_ids__overlap=[theme.pk for theme in value])
         case "kind":
-            return Q(kind__in=value)
+            return Q(kind__in=kinds_chosen(value))
         case "grade":
             # the grade of the finding's own area, or the overall grade where it has no area
             return Q(grade__in=value)
@@ -138,6 +145,21 @@ class FilterSet(django_filters.FilterSet):
             form_class = super().get_form_class()
             type(self)._form_class = form_class
         return form_class
+
+
+class FindingFilterForm(forms.Form):
+    """Inspection dates given the wrong way round are read the right way round, and the page says
+    so: a "from" after the "to" would otherwise find nothing, with no word of why."""
+
+    dates_swapped = False
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            cleaned["date_from"], cleaned["date_to"] = end, start
+            self.dates_swapped = True
+        return cleaned
 
 
 class FindingFilterSet(FilterSet):
@@ -176,7 +198,7 @@ class FindingFilterSet(FilterSet):
         label="Theme",
     )
     kind = django_filters.MultipleChoiceFilter(
-        method="filter_condition", choices=FindingKind.choices, label="Finding type"
+        method="filter_condition", choices=FindingKindFilter.choices, label="Finding type"
     )
     grade = django_filters.MultipleChoiceFilter(
         method="filter_condition", choices=Grade.choices, label="Judgement grade"
@@ -185,6 +207,7 @@ class FindingFilterSet(FilterSet):
     class Meta:
         model = Finding
         fields = []
+        form = FindingFilterForm
 
     def filter_condition(self, queryset, name, value):
         condition = finding_condition(name, value)

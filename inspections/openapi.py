@@ -8,7 +8,15 @@ close each object (``additionalProperties: false``), so the API tests catch a ch
 import django_filters
 from django.db import models
 
-from .choices import AuthorityType, FindingKind, Grade, InspectionKind, JudgementArea, Region
+from .choices import (
+    AuthorityType,
+    FindingKind,
+    FindingKindFilter,
+    Grade,
+    InspectionKind,
+    JudgementArea,
+    Region,
+)
 from .filters import AuthorityFilterSet, FindingFilterSet, InspectionFilterSet
 from .selectors import SORTS
 
@@ -21,6 +29,7 @@ VOCABULARIES: list[type[models.TextChoices]] = [
     JudgementArea,
     Grade,
     FindingKind,
+    FindingKindFilter,
     Region,
     AuthorityType,
 ]

@@ -5,6 +5,7 @@ import functools
 import hashlib
 import json
 import operator
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -40,8 +41,23 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString
 
 from . import highlight
-from .choices import FindingKind, Grade, InspectionKind, JudgementArea, Region
-from .filters import SEARCH_CONFIG, FindingFilterSet, asks_for_nothing, query_lexemes, search_query
+from .choices import (
+    IMPROVEMENT_KINDS,
+    FindingKind,
+    FindingKindFilter,
+    Grade,
+    InspectionKind,
+    JudgementArea,
+    Region,
+)
+from .filters import (
+    IMPROVEMENT,
+    SEARCH_CONFIG,
+    FindingFilterSet,
+    asks_for_nothing,
+    query_lexemes,
+    search_query,
+)
 from .models import IN_SAMPLE, SAMPLE_EVERY, Authority, Finding, FindingTheme, Inspection, Judgement, Theme
 
 SORTS = {
@@ -232,7 +248,7 @@ FACETS = ("authority", "region", "inspection_kind", "theme", "kind", "grade")
 FIXED_LABELS = {
     "region": dict(Region.choices),
     "inspection_kind": dict(InspectionKind.choices),
-    "kind": dict(FindingKind.choices),
+    "kind": dict(FindingKindFilter.choices),  # "All improvement points" first
     "grade": dict(Grade.choices),
 }
 
@@ -514,6 +530,11 @@ def _one_pass(
             elif facet in ("inspection_kind", "kind", "grade"):
                 value = {"inspection_kind": inspection_kind, "kind": kind, "grade": grade}[facet]
                 add(facet, value, FIXED_LABELS[facet].get(value, value), n)
+    # "All improvement points": the sum of its kinds' counts, each finding being of one kind (summed
+    # before any scaling, so an estimate of it is rounded once, as every other count is)
+    improvement = sum(n for kind, (_, n) in options["kind"].items() if kind in IMPROVEMENT_KINDS)
+    if improvement:
+        options["kind"] = {IMPROVEMENT: (FIXED_LABELS["kind"][IMPROVEMENT], improvement), **options["kind"]}
     return Tallies(count, options, read=read), start, ids
 
 
@@ -717,6 +738,8 @@ def _with_values_shown(tallies: Tallies, findings: list[Finding], labels: Labels
             ("grade", finding.grade),
         ]:
             shown(facet, value, FIXED_LABELS[facet].get(value, value))
+        if finding.kind in IMPROVEMENT_KINDS:
+            shown("kind", IMPROVEMENT, FIXED_LABELS["kind"][IMPROVEMENT])
         for pk in finding.theme_ids:
             if pk in labels.themes:
                 shown("theme", *labels.themes[pk])
@@ -884,3 +907,73 @@ def theme_figures(theme: Theme) -> ThemeFigures:
         return ThemeFigures(by_year, list(top[:10]), tagged.count())
 
     return _by_version(f"theme-figures:{theme.pk}", compute)
+
+
+@functools.lru_cache(maxsize=1024)
+def searches_no_words(query_text: str) -> bool:
+    """Whether a query, though not blank, asks for no word at all: websearch_to_tsquery drops the
+    very common words ("the", "and") and punctuation, and may leave nothing to search for."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT websearch_to_tsquery(%s::regconfig, %s)::text = ''", [SEARCH_CONFIG, query_text]
+        )
+        return cursor.fetchone()[0]
+
+
+# The words of a query that the table of words could hold (letters, 3 to 40), each with what comes
+# before it: a word after "-" is one left out, which a suggestion leaves alone.
+QUERY_WORD = re.compile(r"(^|[^a-z])([a-z]{3,40})(?![a-z])", re.IGNORECASE)
+
+# The words most like one the archive lacks, by trigram similarity (at least pg_trgm's threshold,
+# 0.3), read from the trigram index (migration 0011), each checked to match a finding still (one
+# holding it may have been deleted since); suggest_spelling picks the fewest edits away among them.
+SIMILAR_WORDS_SQL = """
+SELECT word FROM inspections_searchword
+WHERE word %% %(word)s AND word <> %(word)s
+  AND EXISTS (
+      SELECT 1 FROM inspections_finding
+      WHERE search_vector @@ plainto_tsquery(%(config)s::regconfig, word) LIMIT 1)
+ORDER BY similarity(word, %(word)s) DESC, word
+LIMIT 10
+"""
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: the letters inserted, deleted or changed to make one word the other."""
+    previous = list(range(len(b) + 1))
+    for i, letter in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (letter != other)))
+        previous = current
+    return previous[-1]
+
+
+# A long query of unknown words costs a look-up each: the first few are enough to suggest.
+SUGGESTED_WORDS_AT_MOST = 8
+
+
+def suggest_spelling(query_text: str) -> str | None:
+    """The query with each word the archive's findings never use replaced by the closest one they
+    do ("supervison" → "supervision"), or None when every word is theirs or none is close."""
+    words = {match.group(2).lower() for match in QUERY_WORD.finditer(query_text) if match.group(1) != "-"}
+    if not words:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT word FROM inspections_searchword WHERE word = ANY(%s)", [sorted(words)])
+        known = {word for (word,) in cursor.fetchall()}
+        replacements = {}
+        for word in sorted(words - known)[:SUGGESTED_WORDS_AT_MOST]:
+            cursor.execute(SIMILAR_WORDS_SQL, {"word": word, "config": SEARCH_CONFIG})
+            # the fewest edits away ("protecton": protection, not protect), then the most similar
+            similar = [found for (found,) in cursor.fetchall()]
+            if similar:
+                replacements[word] = min(similar, key=lambda found: edit_distance(word, found))
+    if not replacements:
+        return None
+
+    def replace(match: re.Match) -> str:
+        before, word = match.groups()
+        return before + replacements.get(word.lower(), word)
+
+    return QUERY_WORD.sub(replace, query_text)

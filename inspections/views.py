@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from . import charts
-from .choices import FindingKind, InspectionKind, JudgementArea, Region
+from .choices import FINDING_KIND_HINTS, FindingKind, FindingKindFilter, InspectionKind, JudgementArea, Region
 from .filters import AuthorityFilterSet, FindingFilterSet, InspectionFilterSet, asks_for_nothing
 from .models import SAMPLE_EVERY, Authority, Inspection, Theme
 from .openapi import API_MAX_PAGE_SIZE, API_PAGE_SIZE, api_document
@@ -34,6 +34,8 @@ from .selectors import (
     inspections_with_judgements,
     latest_grades_subquery,
     search_findings,
+    searches_no_words,
+    suggest_spelling,
     theme_figures,
     themes_with_counts,
 )
@@ -98,6 +100,14 @@ def _ignored_messages(filterset) -> list[str]:
     return messages
 
 
+def _with_query(request, query_text: str) -> str:
+    """The same search, asking for other words: its first page."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["q"] = query_text
+    return f"{request.path}?{query.urlencode()}"
+
+
 def finding_search(request):
     filterset = FindingFilterSet(request.GET or None)
     query_text = filterset.search_text if filterset.is_bound else ""
@@ -107,9 +117,17 @@ def finding_search(request):
     findings = list(page.object_list)  # with their snippets and theme tags (selectors.page_findings)
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
+    no_words = bool(query_text) and searches_no_words(query_text)
+    suggestion = None
+    if query_text and not no_words and not search.count:
+        suggestion = suggest_spelling(query_text)
     context = {
         "filterset": filterset,
         "query_text": query_text,
+        "no_words": no_words,
+        "suggestion": suggestion,
+        "suggestion_url": _with_query(request, suggestion) if suggestion else "",
+        "dates_swapped": filterset.is_bound and filterset.form.dates_swapped,  # cleaned by the search
         "page": page,
         "findings": findings,
         "facets": facets,
@@ -118,6 +136,7 @@ def finding_search(request):
         "sort": search.sort,
         "sorts": {key: label for key, label in SORTS.items() if key != "relevance" or query_text},
         "tags": _selected_tags(request, filterset, facets),
+        "kind_hints": [(label, FINDING_KIND_HINTS[value]) for value, label in FindingKindFilter.choices],
         "ignored": _ignored_messages(filterset) if filterset.is_bound else [],
         "query_string": query_without_page.urlencode(),
         "export_query": urlencode(

@@ -206,6 +206,9 @@ PAGE_TYPES = {
     "search-results": lambda data: f"/findings/?q={PHRASE}",
     "search-no-results": lambda data: "/findings/?q=xylophone",
     "search-filters": lambda data: f"/findings/?q={PHRASE}&theme=supervision&authority=rutland&kind=strength",
+    "search-suggestion": lambda data: "/findings/?q=supervison&kind=improvement",
+    "search-dates-swapped": lambda data: "/findings/?q=oversight&date_from=2030-01-01&date_to=2000-01-01",
+    "search-common-words": lambda data: "/findings/?q=the+and",
     "theme-list": lambda data: "/themes/",
     "theme": lambda data: data.supervision.get_absolute_url(),
 }

@@ -324,3 +324,14 @@ def test_a_findings_citation_opens_from_the_keyboard_and_copies(page, archive):
     expect(item.get_by_role("status")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == citation.text_content().strip()
     assert axe_violations(page) == ""
+
+
+def test_the_finding_types_are_explained_and_a_misspelling_corrected(page, archive):
+    page.goto(PAGE_TYPES["search-suggestion"](archive))
+    page.get_by_text("What do these mean?").click()
+    assert page.get_by_text("what every generation of report asks the council to improve").is_visible()
+    assert axe_violations(page) == ""
+    page.get_by_role("link", name="supervision").click()
+    assert "q=supervision" in page.url and "kind=improvement" in page.url
+    assert page.get_by_label("All improvement points").is_checked()
+    assert "Did you mean" not in page.content()

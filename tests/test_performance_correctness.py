@@ -23,7 +23,7 @@ from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from inspections.choices import FindingKind, Grade, InspectionKind, JudgementArea
+from inspections.choices import IMPROVEMENT_KINDS, FindingKind, Grade, InspectionKind, JudgementArea
 from inspections.filters import FindingFilterSet, phrase_word_pairs, required_phrases, text_condition
 from inspections.models import SAMPLE_EVERY, Authority, Finding, FindingTheme, Inspection, Judgement, Theme
 from inspections.selectors import (
@@ -170,12 +170,14 @@ def plain_facets(params: dict, sample: bool = False) -> dict[str, dict[str, int]
     grade_of = Subquery(
         Judgement.objects.filter(inspection=OuterRef("inspection"), area=overall()).values("grade")[:1]
     )
+    kinds = grouped(plain(params, "kind"), "kind")
+    improvement = sum(n for kind, n in kinds.items() if kind in IMPROVEMENT_KINDS)  # one kind a finding
     return {
         "authority": grouped(plain(params, "authority"), "inspection__authority__slug"),
         "region": grouped(plain(params, "region"), "inspection__authority__region"),
         "inspection_kind": grouped(plain(params, "inspection_kind"), "inspection__kind"),
         "theme": grouped(FindingTheme.objects.filter(finding__in=plain(params, "theme")), "theme__slug"),
-        "kind": grouped(plain(params, "kind"), "kind"),
+        "kind": ({"improvement": improvement} if improvement else {}) | kinds,
         "grade": grouped(plain(params, "grade").annotate(effective=grade_of), "effective"),
     }
 

@@ -11,8 +11,9 @@ import pytest
 from django.http import QueryDict
 from django.urls import reverse
 
+from inspections import selectors
 from inspections.filters import FindingFilterSet
-from inspections.models import Authority, FindingTheme
+from inspections.models import Authority, FindingTheme, SearchWord
 from inspections.selectors import finding_facets, finding_results, page_findings
 
 from .factories import FindingFactory, InspectionFactory, JudgementFactory, ThemeFactory
@@ -128,6 +129,7 @@ def test_facets_count_each_option_within_the_other_filters(archive):
     kinds = {option.value: (option.count, option.selected) for option in facets["kind"].options}
     # the finding-type facet ignores its own selection: it shows what ticking another kind would add
     assert kinds == {
+        "improvement": (1, False),  # all improvement points: here the one area for improvement
         "narrative": (1, True),
         "area_for_improvement": (1, False),
         "meets_requirements": (1, False),
@@ -264,3 +266,151 @@ def test_authority_and_inspection_pages(client, archive, django_assert_max_num_q
         page = client.get(reverse("inspection-detail", args=[inspection.pk])).content.decode()
     assert 'id="finding-1"' in page and "Requires improvement to be good" in page
     assert client.get(reverse("authority-detail", args=["atlantis"])).status_code == 404
+
+
+@pytest.fixture
+def improvement_points():
+    """One improvement point of each generation's name, with a strength and a narrative finding."""
+    leeds = Authority.objects.get(slug="leeds")
+    ilacs = InspectionFactory(
+        authority=leeds,
+        kind="ilacs",
+        start_date=datetime.date(2023, 1, 9),
+        end_date=datetime.date(2023, 1, 20),
+    )
+    sif = InspectionFactory(
+        authority=leeds, kind="sif", start_date=datetime.date(2016, 1, 11), end_date=datetime.date(2016, 2, 4)
+    )
+    return {
+        "ilacs": FindingFactory(
+            inspection=ilacs,
+            order=1,
+            kind="area_for_improvement",
+            text="Care leavers need better help to find homes.",
+        ),
+        "priority": FindingFactory(
+            inspection=ilacs, order=2, kind="priority_action", text="Care leavers must be visited promptly."
+        ),
+        "strength": FindingFactory(
+            inspection=ilacs,
+            order=3,
+            kind="strength",
+            text="Care leavers are well supported by personal advisers.",
+        ),
+        "sif": FindingFactory(
+            inspection=sif,
+            order=1,
+            kind="recommendation",
+            text="Ensure that care leavers have pathway plans.",
+        ),
+    }
+
+
+def test_all_improvement_points_choose_every_generations_name_for_them(client, improvement_points):
+    filterset = FindingFilterSet(QueryDict("q=care+leavers&kind=improvement&date_from=2020-01-01"))
+    assert set(filterset.qs) == {improvement_points["ilacs"], improvement_points["priority"]}
+    filterset = FindingFilterSet(QueryDict("q=care+leavers&kind=improvement"))
+    assert set(filterset.qs) == {improvement_points[name] for name in ("ilacs", "priority", "sif")}
+    # with another kind ticked too, either
+    filterset = FindingFilterSet(QueryDict("q=care+leavers&kind=improvement&kind=strength"))
+    assert len(filterset.qs) == 4
+
+
+def test_all_improvement_points_come_first_in_the_facet_with_the_sum_of_its_kinds(improvement_points):
+    facets = {facet.name: facet for facet in finding_facets(FindingFilterSet(QueryDict("q=care+leavers")))}
+    kinds = [(option.value, option.count, option.selected) for option in facets["kind"].options]
+    assert kinds[0] == ("improvement", 3, False)
+    assert dict((value, count) for value, count, _ in kinds)["recommendation"] == 1
+    chosen = finding_facets(FindingFilterSet(QueryDict("q=care+leavers&kind=improvement")))
+    kind_facet = next(facet for facet in chosen if facet.name == "kind")
+    assert (kind_facet.options[0].value, kind_facet.options[0].selected) == ("improvement", True)
+    assert next(f for f in chosen if f.name == "authority").options[0].count == 3
+
+
+def test_all_improvement_points_in_the_page_exports_and_api(client, improvement_points):
+    params = {"q": "care leavers", "kind": "improvement"}
+    page = client.get(reverse("finding-search"), params).content.decode()
+    assert "3 findings" in page
+    assert "All improvement points" in page and "What do these mean?" in page
+    assert "Remove filter </span>Finding type: All improvement points" in page
+    assert 'aria-describedby="grade-hint"' in page
+    body = b"".join(client.get(reverse("finding-csv"), params).streaming_content).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert len(rows) == 4
+    body = json.loads(client.get(reverse("api-findings"), params).content)
+    assert body["count"] == 3
+    assert {result["kind"] for result in body["results"]} == {
+        "area_for_improvement",
+        "priority_action",
+        "recommendation",
+    }
+
+
+def test_a_misspelt_word_is_offered_the_closest_word_the_findings_use(client, archive):
+    page = client.get(reverse("finding-search"), {"q": "reflective supervison", "kind": "narrative"})
+    html = page.content.decode()
+    assert page.context["suggestion"] == "reflective supervision"
+    assert "Did you mean" in html
+    url = page.context["suggestion_url"]
+    assert url.startswith(reverse("finding-search") + "?")
+    assert QueryDict(url.split("?", 1)[1]) == QueryDict("q=reflective+supervision&kind=narrative")
+    assert client.get(url).context["search"].count == 1
+
+
+def test_a_suggestion_keeps_the_query_s_form_and_leaves_excluded_words_alone(archive):
+    assert selectors.suggest_spelling('"Supervison" -xqzvbn OR leavers') == '"supervision" -xqzvbn OR leavers'
+
+
+def test_a_word_with_no_close_match_gets_no_suggestion(client, archive):
+    page = client.get(reverse("finding-search"), {"q": "xqzvbn"})
+    assert page.context["search"].count == 0
+    assert page.context["suggestion"] is None
+    assert "Did you mean" not in page.content.decode()
+    assert "No findings match" in page.content.decode()
+
+
+def test_words_of_deleted_findings_are_not_suggested(archive):
+    archive["reflective"].delete()
+    archive["supervised"].delete()
+    assert SearchWord.objects.filter(word="reflective").exists()  # kept, but no longer suggested
+    assert selectors.suggest_spelling("reflectiv") is None
+
+
+def test_new_findings_add_their_words(archive):
+    inspection = archive["reflective"].inspection
+    FindingFactory(inspection=inspection, order=9, kind="narrative", text="Chronologies were incomplete.")
+    assert SearchWord.objects.filter(word__in=["chronologies", "incomplete"]).count() == 2
+    assert selectors.suggest_spelling("chronologys") == "chronologies"
+
+
+def test_a_query_of_common_words_alone_is_explained(client, archive):
+    page = client.get(reverse("finding-search"), {"q": "the and"})
+    html = page.content.decode()
+    assert page.context["no_words"] is True
+    assert "very common words such as “the” or “and” are not searched" in html
+    assert "Did you mean" not in html
+
+
+def test_dates_the_wrong_way_round_are_swapped_and_the_page_says_so(client, archive):
+    params = {"date_from": "2023-01-01", "date_to": "2011-01-01"}
+    page = client.get(reverse("finding-search"), params)
+    html = page.content.decode()
+    assert page.context["dates_swapped"]
+    assert "The “from” date was after the “to” date" in html
+    assert "from 1 January 2011 to 1 January 2023" in html
+    assert page.context["search"].count == len(archive)
+    body = json.loads(client.get(reverse("api-findings"), params).content)
+    assert body["count"] == len(archive)
+    in_order = client.get(reverse("finding-search"), {"date_from": "2011-01-01", "date_to": "2023-01-01"})
+    assert not in_order.context["dates_swapped"]
+    assert "The “from” date" not in in_order.content.decode()
+
+
+def test_the_suggestion_is_the_similar_word_fewest_edits_away(archive):
+    inspection = archive["reflective"].inspection
+    FindingFactory(inspection=inspection, order=10, kind="narrative", text="Managers protect children well.")
+    FindingFactory(
+        inspection=inspection, order=11, kind="narrative", text="Child protection plans are clear."
+    )
+    assert selectors.suggest_spelling("protecton") == "protection"  # one edit; "protect" is two
+    assert selectors.edit_distance("protecton", "protect") == 2
