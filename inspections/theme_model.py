@@ -83,10 +83,7 @@ class ThemeModel:
     weights: np.ndarray  # features x themes
     intercepts: np.ndarray
     thresholds: np.ndarray
-
-    @property
-    def known(self) -> set[str]:
-        return set(self.slugs)
+    known: frozenset[str]  # the themes it was trained for
 
     @classmethod
     def from_json(cls, data: dict) -> "ThemeModel":
@@ -104,6 +101,7 @@ class ThemeModel:
             weights,
             np.array([data["themes"][slug]["intercept"] for slug in slugs]),
             np.array([data["themes"][slug]["threshold"] for slug in slugs]),
+            frozenset(slugs),
         )
 
     def tags(self, found: dict[str, float], rule_tags: dict[str, str]) -> dict[str, str]:
@@ -118,7 +116,7 @@ class ThemeModel:
             slug = self.slugs[column]
             order = np.argsort(-contributions[:, column], kind="stable")[:REASONS]
             reasons = [
-                _reason(self.names[rows[i]], rule_tags)
+                _reason(self.names[rows[i]])
                 for i in order
                 if contributions[i, column] > 0 and not self.names[rows[i]].startswith("k:")
             ]
@@ -126,7 +124,7 @@ class ThemeModel:
         return tagged
 
 
-def _reason(name: str, rule_tags: dict[str, str]) -> str:
+def _reason(name: str) -> str:
     prefix, _, value = name.partition(":")
     if prefix in ("r", "rn"):
         return f"rules of {value}"
