@@ -46,7 +46,7 @@ DROP FUNCTION inspections_finding_words();
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("inspections", "0010_retag_with_theme_model"),
+        ("inspections", "0009_theme_rules_from_shared_labels"),
     ]
 
     operations = [
