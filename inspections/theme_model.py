@@ -3,8 +3,9 @@
 The themes' rules (inspections.themes) find phrases; on their own they tag passing mentions too often
 ("culture" in "a culture of robust supervision"). This model reads what the phrases cannot: which
 words the finding is made of, word pairs, its section heading, its kind, and which themes' rules
-matched (and how many of their phrases). Each theme has a weight per feature, an intercept and a
-threshold; a finding carries the theme when its probability reaches the threshold. Nothing else is
+matched (and how many of their phrases). Each theme has a weight per feature, an intercept and two
+thresholds; a finding carries the theme when its probability reaches the lower one where the theme's
+own rules match the finding, or the higher one where they do not. Nothing else is
 hidden: the weights ship in `theme_model.json` (written by `manage.py train_themes` from labelled
 findings, deterministically), and every tag stores the phrases and words that weighed most for it.
 
@@ -82,7 +83,8 @@ class ThemeModel:
     names: list[str]
     weights: np.ndarray  # features x themes
     intercepts: np.ndarray
-    thresholds: np.ndarray
+    thresholds: np.ndarray  # where the theme's rules do not match
+    rule_thresholds: np.ndarray  # where they do
     known: frozenset[str]  # the themes it was trained for
 
     @classmethod
@@ -101,6 +103,12 @@ class ThemeModel:
             weights,
             np.array([data["themes"][slug]["intercept"] for slug in slugs]),
             np.array([data["themes"][slug]["threshold"] for slug in slugs]),
+            np.array(
+                [
+                    data["themes"][slug].get("rule_threshold", data["themes"][slug]["threshold"])
+                    for slug in slugs
+                ]
+            ),
             frozenset(slugs),
         )
 
@@ -111,8 +119,11 @@ class ThemeModel:
         contributions = self.weights[rows] * values[:, None] if rows else np.zeros((0, len(self.slugs)))
         scores = self.intercepts + contributions.sum(axis=0)
         probabilities = 1 / (1 + np.exp(-scores))
+        matched = np.array([slug in rule_tags for slug in self.slugs])
         tagged = {}
-        for column in np.flatnonzero(probabilities >= self.thresholds):
+        for column in np.flatnonzero(
+            probabilities >= np.where(matched, self.rule_thresholds, self.thresholds)
+        ):
             slug = self.slugs[column]
             order = np.argsort(-contributions[:, column], kind="stable")[:REASONS]
             reasons = [

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from inspections.management.commands.score_themes import SHARED_LABELS, read_labels
 from inspections.management.commands.train_themes import TRAINING
-from inspections.models import Finding, FindingTheme, Theme
+from inspections.models import Finding, FindingTheme, Theme, rule_lines
 from inspections.services import report_ingest
 from inspections.theme_model import MODEL_PATH
 from inspections.themes import (
@@ -37,8 +37,12 @@ FIXTURE = settings.BASE_DIR / "fixtures" / "themes.json"
 LABELLED = settings.BASE_DIR / "tests" / "themes_labelled.json"
 THEMES_MD = settings.BASE_DIR.parent / "shared" / "THEMES.md"
 HELD_OUT_MICRO_F1 = 0.88  # issue #15's target on the held-out half of the shared labels
-HELD_OUT_MICRO_F1_NOW = 0.845  # what the rules and the shipped model reach there (0.80 before)
-HELD_OUT_PRECISION_NOW = 0.88
+HELD_OUT_MICRO_F1_NOW = (
+    0.85  # what the rules and the shipped model reach there (0.853; 0.848 before, 0.80 before that)
+)
+HELD_OUT_PRECISION_NOW = (
+    0.865  # 0.871 (0.88 before: the model now trades a little precision for recall, 0.81 -> 0.84)
+)
 HELD_OUT_RULES_MICRO_F1_NOW = 0.81  # the rules alone
 
 
@@ -602,11 +606,16 @@ def test_score_themes_reads_a_set_with_one_readers_themes(themes, tmp_path):
 
 def test_the_migration_gives_unedited_themes_the_new_rules_and_retags(themes):
     migration = importlib.import_module("inspections.migrations.0009_theme_rules_from_shared_labels")
+    later = importlib.import_module("inspections.migrations.0013_assessment_exclusion_and_retag")
     fixture = {theme["fields"]["slug"]: theme["fields"] for theme in json.loads(FIXTURE.read_text())}
+    # the fixture's rules are 0009's, with 0013's exclusion added to the assessment theme
+    shipped = {slug: dict(rules) for slug, rules in migration.CURRENT.items()}
+    assert rule_lines(shipped[later.SLUG]["exclusions"]) == later.SHIPPED
+    shipped[later.SLUG]["exclusions"] = "\n".join([*later.SHIPPED, later.ADDED])
     assert {
         slug: {field: fields[field] for field in ("phrases", "supporting_phrases", "exclusions")}
         for slug, fields in fixture.items()
-    } == migration.CURRENT
+    } == shipped
     # a database as it was: the rules shipped before, one theme edited by staff
     for theme in themes.values():
         Theme.objects.filter(pk=theme.pk).update(supporting_phrases="", **migration.PREVIOUS[theme.slug])
@@ -625,3 +634,22 @@ def test_the_migration_gives_unedited_themes_the_new_rules_and_retags(themes):
     migration.backwards(django_apps, None)
     assert Theme.objects.get(slug="equality-diversity").supporting_phrases == ""
     assert "equality-diversity" in tags(finding)
+
+
+def test_the_assessment_exclusion_reaches_unedited_databases_and_retags(themes):
+    later = importlib.import_module("inspections.migrations.0013_assessment_exclusion_and_retag")
+    Theme.objects.filter(slug="assessment").update(exclusions="\n".join(later.SHIPPED))
+    finding = FindingFactory(text="Children's assessed needs are met.", kind="strength")
+    retag_archive()
+    assert "assessment" in tags(finding)
+
+    later.forwards(django_apps, None)
+    assert rule_lines(Theme.objects.get(slug="assessment").exclusions)[-1] == "assessed need"
+    assert "assessment" not in tags(finding)
+
+    later.backwards(django_apps, None)
+    assert rule_lines(Theme.objects.get(slug="assessment").exclusions) == later.SHIPPED
+    # a theme staff have edited keeps its rules either way
+    Theme.objects.filter(slug="assessment").update(exclusions="analysis of data")
+    later.forwards(django_apps, None)
+    assert Theme.objects.get(slug="assessment").exclusions == "analysis of data"
