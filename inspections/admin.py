@@ -16,7 +16,16 @@ from django.utils.html import format_html
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from . import uploads
-from .models import Authority, Finding, FindingTheme, Inspection, Judgement, Theme, rule_lines
+from .models import (
+    Authority,
+    Finding,
+    FindingTheme,
+    Inspection,
+    Judgement,
+    StagedReport,
+    Theme,
+    rule_lines,
+)
 from .parsing import PARSER_VERSION, ReportRefused
 from .services import AlreadyIngested
 from .themes import retag_archive, rule_problems
@@ -64,7 +73,7 @@ class InspectionAdmin(admin.ModelAdmin):
         return [
             path("upload/", self.admin_site.admin_view(self.upload_view), name=f"{name}_upload"),
             path(
-                "upload/<str:token>/",
+                "upload/staged/",
                 self.admin_site.admin_view(self.upload_preview_view),
                 name=f"{name}_upload_preview",
             ),
@@ -84,47 +93,56 @@ class InspectionAdmin(admin.ModelAdmin):
     def _upload(self, request):
         form = uploads.UploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            items = uploads.receive(form.cleaned_data["files"], max_bytes=settings.REPORT_MAX_UPLOAD_BYTES)
-            batch = uploads.UploadBatch.create(request.session, items)
-            return redirect("admin:inspections_inspection_upload_preview", token=batch.token)
+            notes = uploads.receive(
+                form.cleaned_data["files"], uploader=request.user, max_bytes=settings.REPORT_MAX_UPLOAD_BYTES
+            )
+            for note in notes:
+                self.message_user(request, note, messages.INFO)
+            return redirect("admin:inspections_inspection_upload_preview")
         context = self._context(
-            request, "Upload reports", form=form, max_bytes=settings.REPORT_MAX_UPLOAD_BYTES
+            request,
+            "Upload reports",
+            form=form,
+            max_bytes=settings.REPORT_MAX_UPLOAD_BYTES,
+            waiting=StagedReport.objects.filter(uploader=request.user).waiting().count(),
         )
         return TemplateResponse(request, "admin/inspections/inspection/upload.html", context)
 
-    def upload_preview_view(self, request, token):
+    def upload_preview_view(self, request):
+        """The files this staff member has uploaded, as read on receipt, to check, correct and publish."""
         if not self.has_add_permission(request):
             raise PermissionDenied
-        batch = uploads.UploadBatch.load(request.session, token)
-        if batch is None:
-            self.message_user(request, "That upload has expired. Upload the files again.", messages.WARNING)
-            return redirect("admin:inspections_inspection_upload")
         if request.method != "POST":
-            entries = uploads.entries(batch)
-            batch.save()
-            return self._render_preview(request, batch, entries)
+            uploads.remove_stale_staging()
+            entries = uploads.entries(request.user)
+            if not entries:
+                self.message_user(
+                    request,
+                    "You have no uploaded files waiting. Upload the reports to publish.",
+                    messages.INFO,
+                )
+                return redirect("admin:inspections_inspection_upload")
+            return self._render_preview(request, entries)
 
         if "discard" in request.POST:
-            item = batch.remove(request.POST["discard"])
-            batch.save()
-            if item:
-                self.message_user(request, f"Removed {item['filename']} from this upload.")
+            staged = uploads.discard(request.user, request.POST["discard"])
+            if staged:
+                self.message_user(request, f"Removed {staged.filename} from the list.")
             return redirect(request.path)
 
-        entries = uploads.entries(batch, data=request.POST)
+        entries = uploads.entries(request.user, data=request.POST)
         target = request.POST.get("publish")
         unfixed = False
         for entry in entries:
             if not entry.ready:
                 continue
             if entry.form.is_valid():
-                entry.item["corrections"] = entry.form.corrections()
-            if target in ("all", entry.sha256):
+                uploads.keep_corrections(entry)
+            if target in ("all", str(entry.staged.pk)):
                 unfixed |= not self._publish(request, entry)
-        batch.save()
         if unfixed:
             self.message_user(request, "Correct the errors shown below, then publish again.", messages.ERROR)
-            return self._render_preview(request, batch, uploads.entries(batch, data=request.POST))
+            return self._render_preview(request, uploads.entries(request.user, data=request.POST))
         return redirect(request.path)
 
     def _publish(self, request, entry) -> bool:
@@ -142,13 +160,15 @@ class InspectionAdmin(admin.ModelAdmin):
         except uploads.AlreadyPublished as published:
             self.message_user(request, f"Not published: {published}", messages.ERROR)
             return False
+        except uploads.NoLongerWaiting as gone:
+            self.message_user(request, f"Not published: {gone}", messages.WARNING)
         except AlreadyIngested as duplicate:
-            entry.item.update(status=uploads.DUPLICATE, inspection_id=duplicate.inspection.pk)
+            uploads.mark_duplicate(entry.staged, duplicate.inspection)
             self.message_user(
                 request, f"Not published again: {name} is already in the archive.", messages.WARNING
             )
         except ReportRefused as refusal:
-            entry.item.update(status=uploads.REFUSED, reason=str(refusal))
+            uploads.refuse(entry.staged, str(refusal))
             self.message_user(request, f"Refused {name}: {refusal}", messages.ERROR)
         except OSError as error:
             logger.exception("Storing the uploaded file %s failed", name)
@@ -181,11 +201,10 @@ class InspectionAdmin(admin.ModelAdmin):
             )
         return True
 
-    def _render_preview(self, request, batch, entries):
+    def _render_preview(self, request, entries):
         context = self._context(
             request,
             "Check and publish the uploaded reports",
-            batch=batch,
             entries=entries,
             ready_count=sum(entry.ready for entry in entries),
         )
@@ -218,6 +237,62 @@ class InspectionAdmin(admin.ModelAdmin):
     def _log_reparse(self, request, inspection, changes):
         summary = "; ".join(changes) if changes else "no change"
         self.log_change(request, inspection, f"Re-parsed with parser version {PARSER_VERSION}: {summary}.")
+
+
+@admin.register(StagedReport)
+class StagedReportAdmin(admin.ModelAdmin):
+    """What staff have uploaded and not yet published, or did in the last two days (uploads.py sweeps
+    older rows): read only, since files are staged, corrected and published from Upload reports."""
+
+    list_display = ["filename", "uploader", "status", "created_at", "updated_at", "published_as", "reason"]
+    list_filter = ["status", "uploader"]
+    list_select_related = ["uploader", "inspection__authority"]
+    search_fields = ["filename", "sha256", "uploader__username"]
+    date_hierarchy = "created_at"
+    fields = [
+        "filename",
+        "size",
+        "sha256",
+        "uploader",
+        "status",
+        "reason",
+        "reading",
+        "corrections",
+        "parser_version",
+        "published_as",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("text")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Inspection")
+    def published_as(self, staged):
+        if staged.inspection is None:
+            return "–"
+        url = reverse("admin:inspections_inspection_change", args=[staged.inspection.pk])
+        return format_html('<a href="{}">{}</a>', url, staged.inspection)
+
+    @admin.display(description="What was read")
+    def reading(self, staged):
+        if not staged.contract:
+            return "–"
+        inspection = staged.contract["inspection"]
+        return (
+            f"{inspection['title']}; authority read as ‘{staged.printed_authority}’; "
+            f"{len(staged.contract['judgements'])} judgements, {len(staged.contract['findings'])} findings"
+        )
 
 
 @admin.register(Judgement)

@@ -1,6 +1,8 @@
 """The archive's rows: authorities, their inspections, each inspection's judgements and findings,
-and the practice themes findings are tagged with."""
+and the practice themes findings are tagged with; and the report files staff have uploaded but not yet
+published (StagedReport)."""
 
+from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
@@ -489,3 +491,134 @@ class SearchWord(models.Model):
 
     def __str__(self):
         return self.word
+
+
+class StagedStatus(models.TextChoices):
+    PARSED = "parsed", "Ready to publish"
+    REFUSED = "refused", "Refused"
+    DUPLICATE = "duplicate", "Already published"  # the same file is in the archive already
+    PUBLISHED = "published", "Published"
+    DISCARDED = "discarded", "Removed"
+
+
+# A staff member has at most one row per file in these states: the same file uploaded again is that row.
+STAGED_LIVE = [StagedStatus.PARSED, StagedStatus.REFUSED, StagedStatus.DUPLICATE]
+
+
+def staging_path(staged: "StagedReport", filename: str) -> str:
+    """Staged files are named by their content, never by the uploader's file name."""
+    return f"staging/{staged.sha256}"
+
+
+class StagedReportQuerySet(models.QuerySet):
+    def waiting(self):
+        return self.filter(status=StagedStatus.PARSED)
+
+    def listed(self):
+        """What the preview shows: everything but the files staff removed."""
+        return self.exclude(status=StagedStatus.DISCARDED)
+
+
+class StagedReport(models.Model):
+    """A report file staff uploaded in the admin, read once on receipt and kept until published.
+
+    The parser's reading is stored with it (the data contract's JSON, and what publishing needs
+    beyond it), so the preview and publishing read this row, never the file again; staff's
+    corrections are stored here too, so a preview outlives the session it was made in.
+    """
+
+    Status = StagedStatus
+
+    sha256 = models.CharField(
+        "SHA-256",
+        max_length=64,
+        blank=True,
+        help_text="SHA-256 of the file; empty for a file refused by its size before it was read.",
+    )
+    file = models.FileField(
+        upload_to=staging_path,
+        max_length=200,
+        blank=True,
+        help_text="The staged file (never served), until it is published or removed; empty for a "
+        "refused file, which is not kept.",
+    )
+    filename = models.CharField(max_length=300, help_text="The file's name as uploaded.")
+    size = models.PositiveBigIntegerField(help_text="The file's size in bytes.")
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="staged_reports",
+        help_text="The staff member who uploaded it (only they see it in the preview).",
+    )
+    status = models.CharField(
+        max_length=16, choices=StagedStatus, default=StagedStatus.PARSED, help_text="Where the file stands."
+    )
+    reason = models.TextField(blank=True, help_text="Why the file was refused, in words staff can act on.")
+    contract = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="What the parser read, as `parse_report --json` prints it (CONTRACT.md), themes included.",
+    )
+    printed_authority = models.CharField(
+        max_length=300, blank=True, help_text="The authority's name as printed in the report, for matching."
+    )
+    text = models.TextField(blank=True, help_text="The whole text extracted from the file.")
+    warnings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What the parser noticed while reading (missing parts and the like).",
+    )
+    parser_version = models.CharField(
+        max_length=20, blank=True, help_text="Version of the parser that read it."
+    )
+    corrections = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="Staff's corrections before publishing (authority id, kind, start and end dates), "
+        "as the publish form takes them; empty until they change the preview.",
+    )
+    inspection = models.ForeignKey(
+        Inspection,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The inspection it was published as, or the one already holding the same file.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was first uploaded.")
+    updated_at = models.DateTimeField(
+        auto_now=True, help_text="When it last changed (uploaded again, corrected, published or removed)."
+    )
+
+    objects = StagedReportQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in_choices("status", StagedStatus), name="stagedreport_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(sha256="") | Q(sha256__regex=r"^[0-9a-f]{64}$"), name="stagedreport_sha256_format"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=StagedStatus.PARSED) | (Q(contract__isnull=False) & ~Q(file="")),
+                name="stagedreport_parsed_has_reading_and_file",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=StagedStatus.REFUSED) | ~Q(reason=""),
+                name="stagedreport_refused_has_reason",
+            ),
+            models.UniqueConstraint(
+                fields=["uploader", "sha256"],
+                condition=Q(status__in=STAGED_LIVE) & ~Q(sha256=""),
+                name="stagedreport_one_live_row_per_file",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display().lower()})"
+
+    @property
+    def ready(self) -> bool:
+        return self.status == self.Status.PARSED

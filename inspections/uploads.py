@@ -1,22 +1,23 @@
-"""Staff uploads in the admin: receive report files, preview what the parser reads, publish.
+"""Staff uploads in the admin: receive report files, read each once, preview, publish.
 
-    receive (size limit, SHA-256, refusal) -> stage -> preview (+ corrections) -> publish
+    receive (size limit, SHA-256, the one parse) -> StagedReport -> preview (+ corrections) -> publish
 
-An uploaded file's bytes are staged in the default storage as ``staging/<sha256>``: content-addressed,
-so the name is never taken from the user, the same file is staged once, and large PDFs stay out of
-the session. The session holds only each batch's list of files (name, size, hash, status and the
-corrections staff made), so a preview survives reloads and single-file publishing. A staged file is
-deleted when it is published or removed, and any left behind are swept after STAGING_MAX_AGE. Staged
-files are never served: no URL reads them.
+Each uploaded file becomes a row of its uploader's (models.StagedReport). A file is parsed once, on
+receipt, and what the parser read is stored on the row: the data contract's JSON (themes included),
+with the name as printed, the whole text and the parser's warnings. Its bytes are staged in the default
+storage as ``staging/<sha256>`` (named by content, never by the uploader), until it is published or
+removed. A refused file's row keeps its reason, not its bytes. The preview and publishing read the
+row, never the file's text again; staff's corrections are stored on the row, so the preview is the
+same after signing out and in again, in another browser. The same file uploaded again by the same
+person is the same row, and is not read again. Rows and files untouched for STAGING_MAX_AGE are
+swept. Staged files are never served: no URL reads them.
 
-Publishing goes through services.report_ingest, so a file is stored whole or not at all, exactly as the
-ingest command stores it.
+Publishing goes through services.report_ingest with the stored reading, so a file is stored whole or
+not at all, its findings, judgements, themes and search words exactly as the ingest command stores them.
 """
 
 import dataclasses
 import difflib
-import re
-import secrets
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -28,7 +29,7 @@ from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import MemoryFileUploadHandler, TemporaryFileUploadHandler
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
@@ -37,22 +38,13 @@ from django.utils.html import format_html
 from . import themes
 from .authority_names import AuthorityMatcher, core
 from .choices import FindingKind, Grade, InspectionKind, JudgementArea
-from .models import Authority, Inspection, Theme
-from .parsing import ParsedReport, ReportRefused, parse_report
+from .contract import report_as_contract, report_from_contract
+from .models import STAGED_LIVE, Authority, Inspection, StagedReport, StagedStatus, Theme
+from .parsing import PARSER_VERSION, ParsedReport, ReportRefused, parse_report
 from .services import Overrides, authority_for, inspection_reparse, report_ingest, sha256_of
 
 STAGING_DIR = "staging"
 STAGING_MAX_AGE = timedelta(days=2)
-SESSION_KEY = "report_uploads"
-MAX_BATCHES = 10  # per session: older batches are forgotten (their staged files are swept by age)
-
-READY, REFUSED, DUPLICATE, PUBLISHED = "ready", "refused", "duplicate", "published"
-STATUS_LABELS = {
-    READY: "Ready to publish",
-    REFUSED: "Refused",
-    DUPLICATE: "Already published",
-    PUBLISHED: "Published",
-}
 # Frameworks whose reports grade the authority; the letters and visits do not.
 GRADED_KINDS = {
     InspectionKind.SLAC,
@@ -62,7 +54,6 @@ GRADED_KINDS = {
     InspectionKind.ILACS,
 }
 REPORT_FILE_TYPES = ".pdf,.txt,.md,application/pdf,text/plain,text/markdown"
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 # Receiving files -----------------------------------------------------------------------------------
@@ -113,137 +104,169 @@ class UploadForm(forms.Form):
     )
 
 
-def receive(files, *, max_bytes: int) -> list[dict]:
-    """Check and stage each uploaded file; return one batch item per file, in upload order."""
+def receive(files, *, uploader, max_bytes: int) -> list[str]:
+    """Stage each uploaded file as a row of `uploader`'s, reading each new file once; return what
+    staff should be told of files that were staged already (they are not read again)."""
     remove_stale_staging()
-    items: list[dict] = []
+    notes: list[str] = []
+    names: dict[int, str] = {}  # row -> the name it was first uploaded under in this upload
     for upload in files:
-        item = _receive_one(upload, max_bytes)
-        first = next((other for other in items if item["sha256"] and other["sha256"] == item["sha256"]), None)
-        if first:
-            item.update(status=REFUSED, reason=f"This is the same file as {first['filename']}, above.")
-        items.append(item)
-    return items
+        staged, again = _receive_one(upload, uploader, max_bytes)
+        filename = _filename(upload)
+        if staged.pk in names:
+            notes.append(f"{filename} is the same file as {names[staged.pk]}, above: it is shown once.")
+        elif again:
+            notes.append(
+                f"{filename} was uploaded before"
+                + (f" as {staged.filename}" if staged.filename != filename else "")
+                + ": it is shown below as it was read then."
+            )
+        names.setdefault(staged.pk, filename)
+    return notes
 
 
-def _item(filename: str, size: int, **values) -> dict:
-    return {
-        "filename": filename,
-        "size": size,
-        "sha256": "",
-        "status": REFUSED,
-        "reason": "",
-        "inspection_id": None,
-        "corrections": None,
-    } | values
+def _filename(upload) -> str:
+    return Path(upload.name or "unnamed file").name[:300]
 
 
-def _receive_one(upload, max_bytes: int) -> dict:
-    filename = Path(upload.name or "unnamed file").name
+def _receive_one(upload, uploader, max_bytes: int) -> tuple[StagedReport, bool]:
+    """The row for one uploaded file, and whether it was staged already (the upload then changes nothing)."""
+    filename = _filename(upload)
     if upload.size > max_bytes:
         size, limit = filesizeformat(upload.size), filesizeformat(max_bytes)
         if size == limit:  # just over: say it in bytes, not as "7.2 KB, over the 7.2 KB limit"
             size, limit = f"{intcomma(upload.size)} bytes", f"{intcomma(max_bytes)}-byte"
-        return _item(
-            filename,
-            upload.size,
-            reason=f"The file is {size}, over the {limit} limit for a report, so it was not read.",
+        reason = f"The file is {size}, over the {limit} limit for a report, so it was not read."
+        staged = StagedReport.objects.create(
+            uploader=uploader, filename=filename, size=upload.size, status=StagedStatus.REFUSED, reason=reason
         )
+        return staged, False
     data = upload.read()
     sha256 = sha256_of(data)
-    existing = Inspection.objects.filter(sha256=sha256).first()
-    if existing:
-        return _item(filename, len(data), sha256=sha256, status=DUPLICATE, inspection_id=existing.pk)
+    mine = StagedReport.objects.filter(uploader=uploader, sha256=sha256, status__in=STAGED_LIVE)
+    staged = mine.first() or StagedReport(uploader=uploader, sha256=sha256, filename=filename, size=len(data))
+    published = Inspection.objects.filter(sha256=sha256).first()
     try:
-        parse_report(data, filename)
+        if published:
+            again = staged.status == StagedStatus.DUPLICATE and staged.inspection_id == published.pk
+            mark_duplicate(staged, published)
+            return staged, again
+        if staged.pk and staged.status != StagedStatus.DUPLICATE and staged.parser_version == PARSER_VERSION:
+            staged.save(update_fields=["updated_at"])  # kept from the sweep for as long again
+            return staged, True
+        # New, or staged by an older parser, or its published twin has been deleted: read it now.
+        staged.filename, staged.size = filename, len(data)
+        parse_into(staged, data)
+        return staged, False
+    except IntegrityError:  # the same person uploaded the same file at the same moment: theirs stands
+        return mine.get(), True
+
+
+def parse_into(staged: StagedReport, data: bytes) -> None:
+    """Parse the file (the one time it is read), store the reading on its row and stage the file;
+    or record on the row why it was refused, keeping nothing of the file. Atomic: the row and the
+    staged file are saved together, or neither is."""
+    try:
+        report = parse_report(data, staged.filename)
     except ReportRefused as refusal:
-        return _item(filename, len(data), sha256=sha256, reason=str(refusal))
-    stage(data, sha256)
-    return _item(filename, len(data), sha256=sha256, status=READY)
+        report, reason = None, str(refusal)
+    else:
+        for finding, slugs in zip(report.findings, themes.themes_for_texts(report.findings), strict=True):
+            finding.themes = slugs
+        reason = ""
+    staged.status = StagedStatus.REFUSED if report is None else StagedStatus.PARSED
+    staged.reason, staged.parser_version = reason, PARSER_VERSION
+    staged.contract = report_as_contract(report, authority_for(report)) if report else None
+    staged.printed_authority = report.authority_name[:300] if report else ""
+    staged.text = report.text if report else ""
+    staged.warnings = report.warnings if report else []
+    held, stored = staged.file.name, None
+    try:
+        with transaction.atomic():
+            if report is None:
+                staged.file = ""
+            elif not held:
+                staged.file.save(staged.sha256, ContentFile(data), save=False)
+                stored = staged.file.name
+            staged.save()
+    except BaseException:
+        if stored:
+            default_storage.delete(stored)
+        staged.file = held or ""
+        raise
+    if report is None and held:
+        default_storage.delete(held)
+
+
+def mark_duplicate(staged: StagedReport, inspection: Inspection) -> None:
+    """The file is in the archive already (as `inspection`): the row says so and its staged copy goes."""
+    _settle(staged, StagedStatus.DUPLICATE, inspection=inspection)
+
+
+def refuse(staged: StagedReport, reason: str) -> None:
+    _settle(staged, StagedStatus.REFUSED, reason=reason)
+
+
+def discard(uploader, pk) -> StagedReport | None:
+    """Remove one of `uploader`'s files from the preview (not a published one); its staged copy goes."""
+    if not str(pk).isdigit():
+        return None
+    staged = StagedReport.objects.filter(uploader=uploader, pk=pk, status__in=STAGED_LIVE).first()
+    if staged:
+        _settle(staged, StagedStatus.DISCARDED)
+    return staged
+
+
+def _settle(staged: StagedReport, status: str, **values) -> None:
+    """Set the outcome of a row still live (one published meanwhile, in another window, stays as it is),
+    and let its staged file go once the row no longer holds it."""
+    held = staged.file.name
+    values = {"status": status, "file": "", **values}
+    if staged.pk is not None:
+        live = StagedReport.objects.filter(pk=staged.pk, status__in=STAGED_LIVE)
+        if not live.update(**values, updated_at=timezone.now()):
+            return
+    for name, value in values.items():
+        setattr(staged, name, value)
+    if staged.pk is None:
+        staged.save()
+    if held:
+        default_storage.delete(held)
 
 
 # The staging area ------------------------------------------------------------------------------------
 
 
-def staging_name(sha256: str) -> str:
-    if not SHA256.match(sha256):
-        raise ValueError("Not a SHA-256 hex digest.")
-    return f"{STAGING_DIR}/{sha256}"
-
-
-def stage(data: bytes, sha256: str) -> None:
-    name = staging_name(sha256)
-    if default_storage.exists(name):
-        return
-    saved = default_storage.save(name, ContentFile(data))
-    if saved != name:  # staged meanwhile by another request: keep one copy
-        default_storage.delete(saved)
-
-
-def staged_data(sha256: str) -> bytes | None:
+def staged_data(staged: StagedReport) -> bytes | None:
     try:
-        with default_storage.open(staging_name(sha256), "rb") as handle:
+        with staged.file.open("rb") as handle:
             return handle.read()
-    except (FileNotFoundError, ValueError):
+    except (FileNotFoundError, ValueError):  # ValueError: no file
         return None
 
 
-def unstage(sha256: str) -> None:
-    if SHA256.match(sha256):
-        default_storage.delete(staging_name(sha256))
-
-
 def remove_stale_staging(max_age: timedelta = STAGING_MAX_AGE) -> None:
+    """Forget rows untouched for `max_age` (waiting, refused, published or removed: the admin log keeps
+    who published what), their staged files, and any staged file no row holds that is as old (one left
+    by a failure between storing the file and its row)."""
+    cutoff = timezone.now() - max_age
+    stale = StagedReport.objects.filter(updated_at__lt=cutoff)
+    files = [name for name in stale.values_list("file", flat=True) if name]
+    stale.delete()
+    for name in files:
+        default_storage.delete(name)
     try:
         _, names = default_storage.listdir(STAGING_DIR)
     except FileNotFoundError:
         return
-    cutoff = timezone.now() - max_age
+    held = set(StagedReport.objects.exclude(file="").values_list("file", flat=True))
     for name in names:
         path = f"{STAGING_DIR}/{name}"
         try:
-            if default_storage.get_modified_time(path) < cutoff:
+            if path not in held and default_storage.get_modified_time(path) < cutoff:
                 default_storage.delete(path)
         except FileNotFoundError:
             continue
-
-
-# Batches (in the session) ----------------------------------------------------------------------------
-
-
-class UploadBatch:
-    """One upload's files, remembered in the session under a random token."""
-
-    def __init__(self, session, token: str, items: list[dict]):
-        self.session, self.token, self.items = session, token, items
-
-    @classmethod
-    def create(cls, session, items: list[dict]) -> "UploadBatch":
-        batch = cls(session, secrets.token_urlsafe(12), items)
-        batch.save()
-        return batch
-
-    @classmethod
-    def load(cls, session, token: str) -> "UploadBatch | None":
-        batches = session.get(SESSION_KEY, {})
-        return cls(session, token, batches[token]["items"]) if token in batches else None
-
-    def save(self) -> None:
-        batches = self.session.get(SESSION_KEY, {})
-        batches[self.token] = {"created": timezone.now().isoformat(), "items": self.items}
-        newest = sorted(batches.items(), key=lambda pair: pair[1]["created"])[-MAX_BATCHES:]
-        self.session[SESSION_KEY] = dict(newest)
-
-    def item(self, sha256: str) -> dict | None:
-        return next((item for item in self.items if item["sha256"] == sha256 and sha256), None)
-
-    def remove(self, sha256: str) -> dict | None:
-        item = self.item(sha256)
-        if item:
-            self.items.remove(item)
-            if item["status"] == READY and not any(other["sha256"] == sha256 for other in self.items):
-                unstage(sha256)
-        return item
 
 
 # Preview -----------------------------------------------------------------------------------------------
@@ -291,7 +314,7 @@ class PublishForm(forms.Form):
         return cleaned
 
     def corrections(self) -> dict:
-        """The cleaned values, as the session stores them."""
+        """The cleaned values, as StagedReport.corrections stores them."""
         cleaned = self.cleaned_data
         return {
             "authority": cleaned["authority"].pk,
@@ -303,41 +326,44 @@ class PublishForm(forms.Form):
 
 @dataclass
 class Entry:
-    """One file of a batch as the preview page shows it."""
+    """One staged file as the preview page shows it."""
 
-    item: dict
-    data: bytes | None = None
-    report: ParsedReport | None = None
+    staged: StagedReport
+    report: ParsedReport | None = None  # rebuilt from the stored reading, without the whole text
     matched: Authority | None = None
     form: PublishForm | None = None
     judgements: list[tuple[str, str]] = dataclasses.field(default_factory=list)
     finding_kinds: list[tuple[str, int]] = dataclasses.field(default_factory=list)
     finding_themes: list[tuple[str, int]] = dataclasses.field(default_factory=list)
     warnings: list[str] = dataclasses.field(default_factory=list)
-    inspection: Inspection | None = None
     same: Inspection | None = None  # the same inspection, already published from another file
     suggestions: list[Authority] = dataclasses.field(default_factory=list)  # for an unmatched name
     replaced: str = ""  # what publishing replaced, for the log
 
     @property
     def status(self) -> str:
-        return self.item["status"]
+        return self.staged.status
 
     @property
     def status_label(self) -> str:
-        return STATUS_LABELS[self.status]
+        return self.staged.get_status_display()
 
     @property
     def filename(self) -> str:
-        return self.item["filename"]
+        return self.staged.filename
 
     @property
     def sha256(self) -> str:
-        return self.item["sha256"]
+        return self.staged.sha256
 
     @property
     def ready(self) -> bool:
-        return self.status == READY
+        return self.staged.ready
+
+    @property
+    def inspection(self) -> Inspection | None:
+        """The inspection it was published as, or the one already holding the same file."""
+        return self.staged.inspection
 
     @property
     def kind_label(self) -> str:
@@ -363,46 +389,63 @@ def _as_date(value) -> date | None:
     return value
 
 
-def entries(batch: UploadBatch, data=None) -> list[Entry]:
-    """Every file of the batch with its preview; forms bound to `data` (a POST) when given."""
+def report_of(staged: StagedReport, *, text: str = "") -> ParsedReport:
+    """What the parser read from a staged file, from its row: no file is read."""
+    return report_from_contract(
+        staged.contract, authority_name=staged.printed_authority, text=text, warnings=staged.warnings
+    )
+
+
+def entries(uploader, data=None) -> list[Entry]:
+    """Every file `uploader` has staged (not removed), oldest first, with its preview; forms bound to
+    `data` (a POST) when given."""
+    staged = list(
+        StagedReport.objects.filter(uploader=uploader)
+        .listed()
+        .select_related("inspection__authority")
+        .defer("text")  # the whole text is read only to publish
+    )
+    _settle_published_meanwhile(staged)
+    for row in staged:
+        if row.ready and row.parser_version != PARSER_VERSION:
+            _read_again(row)
     matcher = AuthorityMatcher(Authority.objects.all())
-    result = [_entry(item, data, matcher) for item in batch.items]
+    result = [_entry(row, data, matcher) for row in staged]
     _warn_of_repeats_within(result)
     return result
 
 
-def _entry(item: dict, data, matcher: AuthorityMatcher) -> Entry:
-    entry = Entry(item)
-    if item["status"] == READY:
-        existing = Inspection.objects.filter(sha256=item["sha256"]).first()
-        if existing:  # published meanwhile, from this batch or another
-            item.update(status=DUPLICATE, inspection_id=existing.pk)
-    if item["status"] in (DUPLICATE, PUBLISHED):
-        entry.inspection = (
-            Inspection.objects.select_related("authority").filter(pk=item["inspection_id"]).first()
-        )
-    if item["status"] != READY:
+def _settle_published_meanwhile(staged: list[StagedReport]) -> None:
+    """A waiting file that is in the archive now (published by someone else, or by `ingest`)."""
+    waiting = {row.sha256: row for row in staged if row.ready}
+    for published in Inspection.objects.filter(sha256__in=waiting).select_related("authority"):
+        mark_duplicate(waiting[published.sha256], published)
+
+
+def _read_again(staged: StagedReport) -> None:
+    """The parser has changed since the file was staged: read it again, once, with the new one."""
+    data = staged_data(staged)
+    if data is None:
+        refuse(staged, str(StagedCopyGone()))
+    else:
+        parse_into(staged, data)
+
+
+def _entry(staged: StagedReport, data, matcher: AuthorityMatcher) -> Entry:
+    entry = Entry(staged)
+    if not staged.ready:
         return entry
-    entry.data = staged_data(item["sha256"])
-    if entry.data is None:
-        item.update(status=REFUSED, reason="The staged copy of this file has expired. Upload it again.")
-        return entry
-    try:
-        entry.report = report = parse_report(entry.data, item["filename"])
-    except ReportRefused as refusal:  # the parser has changed since the file was staged
-        item.update(status=REFUSED, reason=str(refusal))
-        unstage(item["sha256"])
-        return entry
+    entry.report = report = report_of(staged)
     entry.matched = authority_for(report, matcher)
     if entry.matched is None and report.authority_name:
         entry.suggestions = closest_authorities(report.authority_name)
-    initial = item["corrections"] or {
+    initial = staged.corrections or {
         "authority": entry.matched.pk if entry.matched else None,
         "kind": report.kind,
         "start_date": report.start_date,
         "end_date": report.end_date,
     }
-    entry.form = PublishForm(data, prefix=item["sha256"][:12], initial=initial)
+    entry.form = PublishForm(data, prefix=f"staged-{staged.pk}", initial=initial)
     entry.judgements = [(JudgementArea(j.area).label, Grade(j.grade).label) for j in report.judgements]
     kinds = Counter(finding.kind for finding in report.findings)
     entry.finding_kinds = [(label, kinds[value]) for value, label in FindingKind.choices if kinds[value]]
@@ -412,6 +455,14 @@ def _entry(item: dict, data, matcher: AuthorityMatcher) -> Entry:
         del entry.form.fields["replace_existing"]
     entry.warnings = _warnings(entry)
     return entry
+
+
+def keep_corrections(entry: Entry) -> None:
+    """Store the corrections of a valid form on the file's row, so the preview keeps them."""
+    corrections = entry.form.corrections()
+    if corrections != entry.staged.corrections:
+        entry.staged.corrections = corrections
+        entry.staged.save(update_fields=["corrections", "updated_at"])
 
 
 def same_inspection(entry: Entry) -> Inspection | None:
@@ -438,7 +489,8 @@ def closest_authorities(printed: str, count: int = 3) -> list[Authority]:
 
 
 def _theme_counts(report: ParsedReport) -> list[tuple[str, int]]:
-    counts = Counter(slug for slugs in themes.themes_for_texts(report.findings) for slug in slugs)
+    """The findings' themes as tagged on receipt (publishing tags them again with the rules of the day)."""
+    counts = Counter(slug for finding in report.findings for slug in finding.themes)
     names = dict(Theme.objects.filter(slug__in=counts).values_list("slug", "name"))
     return sorted(
         ((names.get(slug, slug), count) for slug, count in counts.items()), key=lambda p: (-p[1], p[0])
@@ -478,9 +530,9 @@ def _warnings(entry: Entry) -> list[str]:
     return warnings
 
 
-def _warn_of_repeats_within(batch_entries: list[Entry]) -> None:
+def _warn_of_repeats_within(staged_entries: list[Entry]) -> None:
     seen: dict[tuple, str] = {}
-    for entry in batch_entries:
+    for entry in staged_entries:
         if not entry.ready or entry.report is None:
             continue
         chosen = entry.chosen
@@ -488,7 +540,7 @@ def _warn_of_repeats_within(batch_entries: list[Entry]) -> None:
         if None in key:
             continue
         if key in seen:
-            entry.warnings.append(f"The same inspection as {seen[key]}, earlier in this batch.")
+            entry.warnings.append(f"The same inspection as {seen[key]}, above.")
         else:
             seen[key] = entry.filename
 
@@ -507,9 +559,19 @@ class AlreadyPublished(Exception):
         self.inspection = inspection
 
 
+class NoLongerWaiting(Exception):
+    """The file was published or removed meanwhile (in another window), or swept as stale."""
+
+
+class StagedCopyGone(ReportRefused):
+    def __init__(self):
+        super().__init__("The staged copy of this file has gone. Upload it again.")
+
+
 def publish(entry: Entry, *, log) -> Inspection:
-    """Store one previewed file with the staff's corrections, atomically; `log(inspection)` records it
-    in the same transaction. A failure anywhere leaves no row and no stored file behind.
+    """Store one previewed file from its stored reading with the staff's corrections, atomically;
+    `log(inspection)` records it in the same transaction. A failure anywhere leaves no row and no stored
+    file behind, and the file still staged.
 
     The same inspection already published from another file is refused (AlreadyPublished) unless staff
     chose to replace it: then it is deleted and this one stored in the same transaction, and its old
@@ -518,8 +580,6 @@ def publish(entry: Entry, *, log) -> Inspection:
     same = same_inspection(entry)
     if same and not chosen.get("replace_existing"):
         raise AlreadyPublished(same)
-    # Dates as staff left them, emptied ones included (Overrides keeps what was read for an empty one).
-    report = dataclasses.replace(entry.report, start_date=chosen["start_date"], end_date=chosen["end_date"])
     overrides = Overrides(
         authority=chosen["authority"],
         kind=chosen["kind"],
@@ -529,23 +589,39 @@ def publish(entry: Entry, *, log) -> Inspection:
     stored = replaced_file = None
     try:
         with transaction.atomic():
+            staged = StagedReport.objects.select_for_update().filter(pk=entry.staged.pk).first()
+            if staged is None or not staged.ready:
+                raise NoLongerWaiting(f"{entry.filename} was published or removed meanwhile.")
+            data = staged_data(staged)
+            if data is None:
+                raise StagedCopyGone
+            # Dates as staff left them, emptied ones included (Overrides keeps what was read for an empty one).
+            report = dataclasses.replace(
+                report_of(staged, text=staged.text),
+                start_date=chosen["start_date"],
+                end_date=chosen["end_date"],
+            )
             if same:
                 entry.replaced = f"{same} (#{same.pk}, from {same.source_filename})"
                 replaced_file = same.source_file.name
                 same.delete()
             inspection = report_ingest(
-                data=entry.data, filename=entry.filename, overrides=overrides, report=report
+                data=data, filename=staged.filename, overrides=overrides, report=report
             )
             stored = inspection.source_file.name
+            staging_file = staged.file.name
+            staged.status, staged.inspection, staged.file = StagedStatus.PUBLISHED, inspection, ""
+            staged.save()
             log(inspection)
     except BaseException:
         if stored:
             Inspection.source_file.field.storage.delete(stored)
         raise
-    if replaced_file:  # committed: the replaced inspection's file goes too
+    # Committed: the replaced inspection's file and the staged copy go too.
+    if replaced_file:
         Inspection.source_file.field.storage.delete(replaced_file)
-    unstage(entry.sha256)
-    entry.item.update(status=PUBLISHED, inspection_id=inspection.pk, corrections=None)
+    default_storage.delete(staging_file)
+    entry.staged = staged
     return inspection
 
 

@@ -371,5 +371,5 @@ def test_the_admin_upload_refuses_hostile_files_and_keeps_nothing(client, media_
     for name in names:
         entry = entries[f"{name}.pdf"]
         assert not entry.ready
-        assert re.search(HOSTILE[name].reason, entry.item["reason"])
+        assert re.search(HOSTILE[name].reason, entry.staged.reason)
     assert_nothing_written(media_root)

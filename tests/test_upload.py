@@ -2,21 +2,34 @@
 re-parse action; the whole flow once more in a real browser."""
 
 import datetime
+import os
 import re
+import time
 
 import pytest
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth.models import Permission, User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
-from inspections import uploads
+from inspections import parsing, uploads
 from inspections.admin import InspectionAdmin
 from inspections.choices import FindingKind, Grade, InspectionKind
-from inspections.models import Authority, Finding, Inspection, Judgement, Theme
-from inspections.services import report_ingest
+from inspections.models import (
+    Authority,
+    Finding,
+    FindingTheme,
+    Inspection,
+    Judgement,
+    SearchWord,
+    StagedReport,
+    Theme,
+)
+from inspections.services import report_ingest, sha256_of
 
 from .browser import CHROMIUM, CHROMIUM_MISSING, axe_violations, screenshot
 from .conftest import SEEDS
@@ -24,6 +37,7 @@ from .documents import png_image, text_pdf
 from .factories import InspectionFactory
 
 UPLOAD = reverse("admin:inspections_inspection_upload")
+PREVIEW = reverse("admin:inspections_inspection_upload_preview")
 CHANGELIST = reverse("admin:inspections_inspection_changelist")
 RUTLAND = (SEEDS / "rutland-2011-contact-referral-assessment.txt").read_text()
 CORNWALL = (SEEDS / "cornwall-2011-contact-referral-assessment.txt").read_text()
@@ -47,6 +61,21 @@ def editor(db):
 def staff_client(client, editor):
     client.force_login(editor)
     return client
+
+
+@pytest.fixture
+def parses(monkeypatch):
+    """The name of each file the real parser reads, however it is called: parse_report reads every file
+    through parsing.read_document, so this counts each parse, refused ones included."""
+    names = []
+    read_document = parsing.read_document
+
+    def counted(data, filename):
+        names.append(filename)
+        return read_document(data, filename)
+
+    monkeypatch.setattr(parsing, "read_document", counted)
+    return names
 
 
 def upload(client, *files: tuple[str, bytes | str]):
@@ -104,7 +133,7 @@ def test_staff_without_the_add_permission_are_refused(client, media_root):
     assert client.get(UPLOAD).status_code == 403
     response = client.post(UPLOAD, {"files": [SimpleUploadedFile("rutland.txt", RUTLAND.encode())]})
     assert response.status_code == 403
-    assert client.get(reverse("admin:inspections_inspection_upload_preview", args=["x"])).status_code == 403
+    assert client.get(PREVIEW).status_code == 403
     assert "Upload reports" not in client.get(CHANGELIST).content.decode()
     assert not stored_files(media_root, "staging")
 
@@ -209,9 +238,7 @@ def test_the_preview_warns_of_the_same_inspection_published_from_another_file(st
     warnings = " ".join(entry(response, "rutland.txt").warnings)
     assert "from another file (rutland-letter.pdf)" in warnings
     assert earlier.get_absolute_url() in warnings
-    assert (
-        "The same inspection as rutland.txt, earlier in this batch." in entry(response, "again.txt").warnings
-    )
+    assert "The same inspection as rutland.txt, above." in entry(response, "again.txt").warnings
 
 
 def test_the_same_inspection_from_another_file_is_published_only_in_place_of_the_first(
@@ -328,8 +355,8 @@ def test_publishing_one_file_keeps_the_others_and_their_corrections(staff_client
         response,
         **{"cornwall.txt": {"kind": "other", "start_date": "2011-12-06"}, "rutland.txt": {"end_date": None}},
     )
-    rutland_sha = entry(response, "rutland.txt").sha256
-    response = staff_client.post(response.request["PATH_INFO"], {**data, "publish": rutland_sha}, follow=True)
+    rutland = entry(response, "rutland.txt").staged.pk
+    response = staff_client.post(response.request["PATH_INFO"], {**data, "publish": rutland}, follow=True)
     assert list(Inspection.objects.values_list("source_filename", flat=True)) == ["rutland.txt"]
     # An emptied date is published empty, not refilled with the one read.
     assert Inspection.objects.get().end_date is None
@@ -338,7 +365,7 @@ def test_publishing_one_file_keeps_the_others_and_their_corrections(staff_client
     assert cornwall.form["kind"].value() == "other" and cornwall.form["start_date"].value() == "2011-12-06"
 
     response = staff_client.post(
-        response.request["PATH_INFO"], {**form_data(response), "publish": cornwall.sha256}, follow=True
+        response.request["PATH_INFO"], {**form_data(response), "publish": cornwall.staged.pk}, follow=True
     )
     published = Inspection.objects.get(source_filename="cornwall.txt")
     assert published.kind == "other" and published.start_date == datetime.date(2011, 12, 6)
@@ -347,9 +374,11 @@ def test_publishing_one_file_keeps_the_others_and_their_corrections(staff_client
 
 def test_a_file_can_be_removed_from_the_batch(staff_client, media_root):
     response = upload(staff_client, ("rutland.txt", RUTLAND), ("cornwall.txt", CORNWALL))
-    sha = entry(response, "cornwall.txt").sha256
-    response = staff_client.post(response.request["PATH_INFO"], {"discard": sha}, follow=True)
+    cornwall = entry(response, "cornwall.txt").staged
+    response = staff_client.post(response.request["PATH_INFO"], {"discard": cornwall.pk}, follow=True)
     assert [e.filename for e in response.context["entries"]] == ["rutland.txt"]
+    cornwall.refresh_from_db()
+    assert cornwall.status == "discarded" and not cornwall.file
     assert [path.name for path in stored_files(media_root, "staging")] == [
         entry(response, "rutland.txt").sha256
     ]
@@ -367,12 +396,13 @@ def test_the_same_file_again_is_reported_as_already_published(staff_client, medi
     assert Inspection.objects.count() == 1 and len(stored_files(media_root, "staging")) == 1
 
 
-def test_the_same_file_twice_in_one_upload_is_previewed_once(staff_client):
+def test_the_same_file_twice_in_one_upload_is_previewed_once(staff_client, parses):
     response = upload(staff_client, ("rutland.txt", RUTLAND), ("rutland-copy.txt", RUTLAND))
+    assert [e.filename for e in response.context["entries"]] == ["rutland.txt"]
     assert entry(response, "rutland.txt").ready
-    assert (
-        entry(response, "rutland-copy.txt").item["reason"] == "This is the same file as rutland.txt, above."
-    )
+    said = [message.message for message in response.context["messages"]]
+    assert "rutland-copy.txt is the same file as rutland.txt, above: it is shown once." in said
+    assert parses == ["rutland.txt"]
 
 
 def test_a_file_published_meanwhile_elsewhere_is_not_published_twice(staff_client):
@@ -382,6 +412,180 @@ def test_a_file_published_meanwhile_elsewhere_is_not_published_twice(staff_clien
     response = staff_client.post(response.request["PATH_INFO"], data, follow=True)
     assert entry(response, "rutland.txt").status == "duplicate"
     assert Inspection.objects.count() == 1
+
+
+# Read once, kept in the database ---------------------------------------------------------------------------
+
+
+SIF = (SEEDS / "rutland-2016-single-inspection.txt").read_text()
+
+
+def test_each_file_is_parsed_once_from_upload_to_publishing(staff_client, parses):
+    """Before StagedReport, a file was parsed on receipt, again for each view of the preview and again
+    for each post of it: three times from upload to publishing at the least, five with one round of
+    corrections, and every file waiting was parsed again whenever any one of them was published."""
+    response = upload(
+        staff_client, ("sif.txt", SIF), ("cornwall.pdf", text_pdf(CORNWALL)), ("picture.pdf", png_image())
+    )
+    data = form_data(response, **{"cornwall.pdf": {"kind": "other"}})
+    response = staff_client.post(PREVIEW, {**data, "update": "1"}, follow=True)
+    staff_client.get(PREVIEW)
+    sif = entry(response, "sif.txt").staged.pk
+    response = staff_client.post(PREVIEW, {**form_data(response), "publish": sif}, follow=True)
+    data = form_data(response, **{"cornwall.pdf": {"end_date": "2011-12-01"}})  # before the first day
+    response = staff_client.post(PREVIEW, {**data, "publish": "all"})
+    assert "The last day cannot be before the first day." in text_of(response)
+    data = form_data(response, **{"cornwall.pdf": {"end_date": "2011-12-08"}})
+    staff_client.post(PREVIEW, {**data, "publish": "all"}, follow=True)
+
+    assert Inspection.objects.get(source_filename="cornwall.pdf").kind == "other"
+    assert Inspection.objects.count() == 2
+    assert sorted(parses) == ["cornwall.pdf", "picture.pdf", "sif.txt"]
+
+
+def stored(inspection: Inspection) -> dict:
+    """Everything the archive keeps of an inspection but its row's id and times, and its file's name."""
+    fields = [field.name for field in Inspection._meta.concrete_fields]
+    fields = [name for name in fields if name not in {"id", "created_at", "parsed_at", "source_file"}]
+    findings = inspection.findings.order_by("order")
+    return {
+        "inspection": Inspection.objects.values(*fields).get(pk=inspection.pk),
+        "file": inspection.source_file.read(),
+        "judgements": sorted(inspection.judgements.values_list("area", "grade")),
+        "findings": list(findings.values_list(*[f.name for f in Finding._meta.concrete_fields][2:])),
+        "themes": sorted(
+            FindingTheme.objects.filter(finding__inspection=inspection).values_list(
+                "finding__order", "theme__slug", "matched"
+            )
+        ),
+    }
+
+
+def test_publishing_from_the_stored_reading_stores_what_ingest_stores(staff_client):
+    call_command("loaddata", SEEDS.parent / "themes.json", verbosity=0)
+    files = {"sif.txt": SIF.encode(), "cornwall.pdf": text_pdf(CORNWALL)}
+    response = upload(staff_client, *files.items())
+    assert entry(response, "sif.txt").finding_themes  # as tagged on receipt
+    staff_client.post(PREVIEW, {**form_data(response), "publish": "all"})
+    published = {inspection.source_filename: stored(inspection) for inspection in Inspection.objects.all()}
+    assert len(published["sif.txt"]["judgements"]) == 7 and published["sif.txt"]["themes"]
+    words = set(SearchWord.objects.values_list("word", flat=True))
+    assert {"energetic", "accessible", "leadership"} <= words
+    Inspection.objects.all().delete()
+
+    ingested = {name: stored(report_ingest(data=data, filename=name)) for name, data in files.items()}
+    assert published == ingested
+
+
+def test_the_preview_survives_signing_out_and_in_again(client, editor):
+    login = reverse("admin:login")
+    client.post(login, {"username": "editor", "password": PASSWORD})
+    response = upload(client, ("rutland.txt", RUTLAND), ("gotham.txt", GOTHAM))
+    leeds = Authority.objects.get(slug="leeds")
+    data = form_data(response, **{"gotham.txt": {"authority": leeds.pk, "start_date": "2011-05-09"}})
+    client.post(PREVIEW, {**data, "update": "1"})
+    client.post(reverse("admin:logout"))
+    assert client.get(PREVIEW)["Location"].startswith(login)
+
+    browser = Client()  # signing in again, in another browser: a new session
+    browser.post(login, {"username": "editor", "password": PASSWORD})
+    assert "2 uploaded files waiting to be checked and published" in text_of(browser.get(UPLOAD))
+    response = browser.get(PREVIEW)
+    assert [e.filename for e in response.context["entries"]] == ["rutland.txt", "gotham.txt"]
+    gotham = entry(response, "gotham.txt")
+    assert gotham.form["authority"].value() == leeds.pk
+    assert gotham.form["start_date"].value() == "2011-05-09"
+    browser.post(PREVIEW, {**form_data(response), "publish": "all"})
+    assert Inspection.objects.get(source_filename="gotham.txt").authority == leeds
+    assert Inspection.objects.count() == 2
+
+
+def test_staff_see_and_publish_only_their_own_uploads(staff_client, media_root):
+    response = upload(staff_client, ("rutland.txt", RUTLAND))
+    mine = entry(response, "rutland.txt").staged
+    client = Client()
+    client.force_login(make_staff("add_inspection", "view_inspection", username="another"))
+    assert client.get(PREVIEW)["Location"] == UPLOAD  # nothing of theirs is waiting
+    client.post(PREVIEW, {**form_data(response), "publish": mine.pk})
+    client.post(PREVIEW, {"discard": mine.pk})
+    mine.refresh_from_db()
+    assert mine.ready and not Inspection.objects.exists()
+
+    # The same file uploaded by them is theirs to publish; for the first uploader it is then published.
+    theirs = upload(client, ("rutland-too.txt", RUTLAND))
+    assert entry(theirs, "rutland-too.txt").staged.pk != mine.pk
+    assert len(stored_files(media_root, "staging")) == 2
+    client.post(PREVIEW, {**form_data(theirs), "publish": "all"})
+    response = staff_client.get(PREVIEW)
+    assert entry(response, "rutland.txt").status == "duplicate"
+    assert entry(response, "rutland.txt").inspection == Inspection.objects.get()
+    assert not stored_files(media_root, "staging")
+
+
+def test_a_refused_file_is_recorded_with_its_reason_and_not_kept(staff_client, editor, media_root, parses):
+    picture = png_image()
+    upload(staff_client, ("picture.pdf", picture))
+    refused = StagedReport.objects.get()
+    assert (refused.status, refused.uploader, refused.filename, refused.size) == (
+        "refused",
+        editor,
+        "picture.pdf",
+        len(picture),
+    )
+    assert refused.reason.startswith("This file is a PNG image") and refused.sha256 == sha256_of(picture)
+    assert not refused.file and refused.contract is None
+    assert not stored_files(media_root, "staging")
+    # Uploaded again: the same row, not read again.
+    response = upload(staff_client, ("picture-again.pdf", picture))
+    assert [e.staged for e in response.context["entries"]] == [refused]
+    assert parses == ["picture.pdf"]
+    said = [message.message for message in response.context["messages"]]
+    assert (
+        "picture-again.pdf was uploaded before as picture.pdf: it is shown below as it was read then." in said
+    )
+    # Removed from the list, it is gone from the preview but kept as a record until swept.
+    response = staff_client.post(PREVIEW, {"discard": refused.pk}, follow=True)
+    assert response.redirect_chain[-1][0] == UPLOAD
+    refused.refresh_from_db()
+    assert refused.status == "discarded"
+
+
+def test_the_same_file_uploaded_again_is_the_row_staged_before(staff_client, parses):
+    response = upload(staff_client, ("rutland.txt", RUTLAND))
+    staged = entry(response, "rutland.txt").staged
+    data = form_data(response, **{"rutland.txt": {"kind": "other"}})
+    staff_client.post(PREVIEW, {**data, "update": "1"})
+    response = upload(staff_client, ("rutland-again.txt", RUTLAND), ("cornwall.txt", CORNWALL))
+    assert [e.filename for e in response.context["entries"]] == ["rutland.txt", "cornwall.txt"]
+    assert entry(response, "rutland.txt").staged == staged
+    assert entry(response, "rutland.txt").form["kind"].value() == "other"  # its corrections kept
+    said = [message.message for message in response.context["messages"]]
+    assert (
+        "rutland-again.txt was uploaded before as rutland.txt: it is shown below as it was read then." in said
+    )
+    assert parses == ["rutland.txt", "cornwall.txt"]
+    assert StagedReport.objects.count() == 2
+
+
+def test_a_file_staged_by_an_older_parser_is_read_again_once(staff_client, parses):
+    upload(staff_client, ("rutland.txt", RUTLAND))
+    StagedReport.objects.update(parser_version="0")
+    staff_client.get(PREVIEW)
+    response = staff_client.get(PREVIEW)
+    assert parses == ["rutland.txt", "rutland.txt"]
+    assert entry(response, "rutland.txt").ready
+    assert StagedReport.objects.get().parser_version == parsing.PARSER_VERSION
+
+
+def test_the_staged_reports_are_listed_read_only_in_the_admin(staff_client, admin_client):
+    upload(staff_client, ("rutland.txt", RUTLAND), ("picture.pdf", png_image()))
+    page = text_of(admin_client.get(reverse("admin:inspections_stagedreport_changelist")))
+    assert "rutland.txt" in page and "Ready to publish" in page and "editor" in page
+    assert "picture.pdf" in page and "This file is a PNG image" in page
+    staged = StagedReport.objects.get(filename="rutland.txt")
+    change = text_of(admin_client.get(reverse("admin:inspections_stagedreport_change", args=[staged.pk])))
+    assert "0 judgements, 20 findings" in change and 'name="filename"' not in change
+    assert admin_client.get(reverse("admin:inspections_stagedreport_add")).status_code == 403
 
 
 def _fail_tagging(monkeypatch):
@@ -483,7 +687,7 @@ def test_content_is_sniffed_from_the_bytes_not_the_file_name(staff_client):
     response = upload(staff_client, ("cornwall.txt", text_pdf(CORNWALL)), ("report.pdf", png_image()))
     cornwall = entry(response, "cornwall.txt")
     assert cornwall.ready and cornwall.report.source.format == "pdf" and cornwall.matched.slug == "cornwall"
-    assert entry(response, "report.pdf").item["reason"].startswith("This file is a PNG image")
+    assert entry(response, "report.pdf").staged.reason.startswith("This file is a PNG image")
 
 
 def test_staged_files_are_never_served(staff_client):
@@ -493,25 +697,38 @@ def test_staged_files_are_never_served(staff_client):
     assert staff_client.get(f"/staging/{sha}").status_code == 404
 
 
-def test_stale_staged_files_are_swept(staff_client, media_root):
-    import os
-    import time
-
-    stale = media_root / "staging" / ("0" * 64)
-    stale.parent.mkdir(parents=True)
-    stale.write_bytes(b"left behind")
+def test_stale_staged_reports_and_files_are_swept(staff_client, editor, media_root):
+    # A file no row holds, left by a failure between storing it and its row.
+    orphan = media_root / "staging" / ("0" * 64)
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"left behind")
     old = time.time() - uploads.STAGING_MAX_AGE.total_seconds() - 60
-    os.utime(stale, (old, old))
+    os.utime(orphan, (old, old))
+    # Rows untouched for longer than the limit, with their files: waiting, refused and published alike.
+    upload(staff_client, ("cornwall.txt", CORNWALL), ("picture.pdf", png_image()))
+    stale_file = media_root / StagedReport.objects.get(filename="cornwall.txt").file.name
+    StagedReport.objects.update(updated_at=timezone.now() - uploads.STAGING_MAX_AGE - datetime.timedelta(1))
+
     upload(staff_client, ("rutland.txt", RUTLAND))
-    assert not stale.exists() and len(stored_files(media_root, "staging")) == 1
+
+    assert not orphan.exists() and not stale_file.exists()
+    assert list(StagedReport.objects.values_list("filename", flat=True)) == ["rutland.txt"]
+    assert len(stored_files(media_root, "staging")) == 1
 
 
-def test_an_unknown_batch_goes_back_to_the_upload_page(staff_client):
-    response = staff_client.get(
-        reverse("admin:inspections_inspection_upload_preview", args=["gone"]), follow=True
-    )
+def test_a_file_staged_long_ago_but_uploaded_again_is_kept(staff_client, media_root):
+    upload(staff_client, ("rutland.txt", RUTLAND))
+    staged_file = media_root / StagedReport.objects.get().file.name
+    old = time.time() - uploads.STAGING_MAX_AGE.total_seconds() - 60
+    os.utime(staged_file, (old, old))  # the file is old, but its row was touched by the upload again
+    upload(staff_client, ("rutland.txt", RUTLAND))
+    assert staged_file.exists() and StagedReport.objects.get().ready
+
+
+def test_an_empty_preview_goes_back_to_the_upload_page(staff_client):
+    response = staff_client.get(PREVIEW, follow=True)
     assert response.redirect_chain[-1][0] == UPLOAD
-    assert "That upload has expired" in text_of(response)
+    assert "You have no uploaded files waiting" in text_of(response)
 
 
 # The inspection's stored source ----------------------------------------------------------------------------
