@@ -1,6 +1,7 @@
 """The archive's rows: authorities, their inspections, each inspection's judgements and findings,
-and the practice themes findings are tagged with; and the report files staff have uploaded but not yet
-published (StagedReport)."""
+and the practice themes findings are tagged with; the report files staff have uploaded but not yet
+published (StagedReport); and the email alerts people ask for on a search (Subscription, with its
+confirmation requests and the mails it was sent)."""
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -622,3 +623,191 @@ class StagedReport(models.Model):
     @property
     def ready(self) -> bool:
         return self.status == self.Status.PARSED
+
+
+# Email alerts -------------------------------------------------------------------------------------
+
+
+class AlertFrequency(models.TextChoices):
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+
+
+class SubscriptionQuerySet(models.QuerySet):
+    def active(self):
+        """Confirmed by the address's owner and not stopped since."""
+        return self.filter(confirmed_at__isnull=False, unsubscribed_at__isnull=True)
+
+
+class Subscription(models.Model):
+    """Someone's request for emails about the new findings of one search (inspections/alerts.py).
+
+    The address is never shown on any page: it is read only to send to it."""
+
+    Frequency = AlertFrequency
+
+    email = models.EmailField(
+        max_length=254, help_text="Where the alerts go, in lower case. Never shown on any page."
+    )
+    query = models.TextField(
+        blank=True,
+        help_text="The search, as the query string the findings search reads (filters only, no page or "
+        "order, each filter once in a fixed order, values sorted); empty for every finding.",
+    )
+    frequency = models.CharField(
+        max_length=16,
+        choices=AlertFrequency,
+        default=AlertFrequency.DAILY,
+        help_text="How often a mail may go: at most one a day, or one a week (from Monday), and only "
+        "when something new was published.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the alert was first asked for.")
+    confirmed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the address's owner last followed a confirmation link; empty until they do, and "
+        "nothing is sent before.",
+    )
+    unsubscribed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the alert was stopped from a mail's link; empty while it runs."
+    )
+    last_sent_through = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Findings whose inspection entered the archive up to this moment have been considered "
+        "for a mail; the next lists those after it. Set to the moment of confirmation.",
+    )
+    period_checked = models.DateField(
+        null=True,
+        blank=True,
+        help_text="The first day of the last day or week (Monday) this alert was checked for new findings; "
+        "it is not checked again within it.",
+    )
+
+    objects = SubscriptionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in_choices("frequency", AlertFrequency), name="subscription_frequency_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(email=models.Func("email", function="lower")),
+                name="subscription_email_lower_case",
+            ),
+            models.CheckConstraint(
+                condition=Q(confirmed_at__isnull=True) | Q(last_sent_through__isnull=False),
+                name="subscription_confirmed_has_watermark",
+            ),
+            # One alert per address and search; the query is hashed, as a long one (every authority
+            # ticked) would not fit in a b-tree index entry.
+            models.UniqueConstraint(
+                "email", models.Func("query", function="md5"), name="subscription_one_per_address_and_search"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Alert #{self.pk} ({self.get_frequency_display().lower()})"
+
+
+class AlertConfirmation(models.Model):
+    """One confirmation mail sent for a subscription: its link (signed, alerts.confirmation_token) leads
+    here. Kept for a week to rate-limit requests for an address, then deleted."""
+
+    subscription = models.ForeignKey(
+        Subscription,
+        on_delete=models.CASCADE,
+        related_name="confirmations",
+        help_text="The alert this link would confirm.",
+    )
+    frequency = models.CharField(
+        max_length=16, choices=AlertFrequency, help_text="The frequency asked for with this request."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the link was asked for.")
+    used_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the link was followed and confirmed; a link works once."
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_in_choices("frequency", AlertFrequency), name="alertconfirmation_frequency_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="alertconfirmation_created")]
+
+    def __str__(self):
+        return f"Confirmation #{self.pk} of {self.subscription}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Waiting to be sent"  # decided on, not yet accepted by the mail server
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Given up"  # the mail server refused it every time it was tried
+    CANCELLED = "cancelled", "Not sent"  # stopped, or nothing left to list, before it could go
+
+
+class AlertDelivery(models.Model):
+    """The one mail of an alert for one day or week: recorded, with the window of findings it lists,
+    in the same transaction that moves the alert's watermark on, and sent after that commits."""
+
+    Status = DeliveryStatus
+
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.CASCADE, related_name="deliveries", help_text="The alert it is for."
+    )
+    period_start = models.DateField(
+        help_text="The day, or the Monday of the week, it is the alert's mail for (at most one each)."
+    )
+    frequency = models.CharField(
+        max_length=16, choices=AlertFrequency, help_text="The alert's frequency when it was decided on."
+    )
+    findings_after = models.DateTimeField(
+        help_text="It lists the findings whose inspection entered the archive after this moment …"
+    )
+    findings_through = models.DateTimeField(help_text="… and up to this one.")
+    finding_count = models.PositiveIntegerField(help_text="How many findings it listed when decided on.")
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus, default=DeliveryStatus.PENDING, help_text="Where it stands."
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times it was handed to the mail server."
+    )
+    last_error = models.TextField(blank=True, help_text="What the mail server said the last time it failed.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When it was decided on.")
+    sent_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the mail server accepted it; empty until it does."
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name_plural = "alert deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscription", "period_start"], name="alertdelivery_one_per_period"
+            ),
+            models.CheckConstraint(
+                condition=_in_choices("status", DeliveryStatus), name="alertdelivery_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=_in_choices("frequency", AlertFrequency), name="alertdelivery_frequency_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(findings_after__lt=F("findings_through")), name="alertdelivery_window_forward"
+            ),
+            models.CheckConstraint(
+                condition=Q(status=DeliveryStatus.SENT, sent_at__isnull=False)
+                | (~Q(status=DeliveryStatus.SENT) & Q(sent_at__isnull=True)),
+                name="alertdelivery_sent_when_sent",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["id"], condition=Q(status=DeliveryStatus.PENDING), name="alertdelivery_pending"
+            )
+        ]
+
+    def __str__(self):
+        return f"Mail of {self.subscription} for {self.period_start:%-d %B %Y}"
