@@ -35,6 +35,8 @@ if PRODUCTION and (len(SECRET_KEY) < 50 or SECRET_KEY == DEVELOPMENT_SECRET_KEY)
     raise ImproperlyConfigured(
         "Production needs a real SECRET_KEY of 50 or more random characters in the environment."
     )
+# Keys rotated out, still accepted for what they signed (the alert mails' unsubscribe links never expire).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", "")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -210,4 +212,45 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+
+# Email: the alerts' confirmation links and mails (inspections/alerts.py), through Django's mailers.
+# Development prints each mail to the console; production sends through the SMTP server the
+# environment names (EMAIL_HOST and the rest). Tests use the in-memory backend (mail.outbox).
+EMAIL_BACKEND_PATH = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+MAILERS = {"default": {"BACKEND": EMAIL_BACKEND_PATH}}
+if EMAIL_BACKEND_PATH == "django.core.mail.backends.smtp.EmailBackend":
+    MAILERS["default"]["OPTIONS"] = {
+        "host": os.environ.get("EMAIL_HOST", "localhost"),
+        "port": int(os.environ.get("EMAIL_PORT", "587")),
+        "username": os.environ.get("EMAIL_HOST_USER", ""),
+        "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS", True),  # STARTTLS, as on port 587
+        "use_ssl": env_bool("EMAIL_USE_SSL", False),  # implicit TLS, as on 465 (then EMAIL_USE_TLS=0)
+        "timeout": int(os.environ.get("EMAIL_TIMEOUT", "30")),  # seconds: a stuck server fails one mail
+    }
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Inspection findings archive <alerts@localhost>")
+# The site's address for links in mails, which are sent where no request tells the host.
+SITE_URL = os.environ.get(
+    "SITE_URL",
+    f"https://{ALLOWED_HOSTS[0].lstrip('.')}" if PRODUCTION and ALLOWED_HOSTS else "http://127.0.0.1:8000",
+).rstrip("/")
+# An address gets at most this many confirmation mails in 24 hours, however often it is typed in.
+ALERTS_CONFIRMATIONS_PER_DAY = int(os.environ.get("ALERTS_CONFIRMATIONS_PER_DAY", "5"))
+# Findings that entered the archive this recently wait for the next alert mail, so that an ingest
+# still committing when alerts are sent is never skipped (an ingest's transaction takes seconds).
+ALERTS_SETTLE_MINUTES = int(os.environ.get("ALERTS_SETTLE_MINUTES", "10"))
+
+# Django's tasks (inspections/tasks.py). The immediate backend runs a task as it is enqueued, in the
+# request or command that enqueued it; TASKS_BACKEND names a worker's backend instead, e.g.
+# django_tasks.backends.database.DatabaseBackend from the django-tasks package, with its worker running.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend"),
+    }
 }

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
-from . import views
+from . import views, views_alerts
 from .feeds import FindingSearchFeed
 
 urlpatterns = [
@@ -9,6 +9,10 @@ urlpatterns = [
     path("findings/", views.finding_search, name="finding-search"),
     path("findings.csv", views.findings_csv, name="finding-csv"),
     path("findings.atom", FindingSearchFeed(), name="finding-feed"),
+    path("alerts/", views_alerts.alert_subscribe, name="alert-subscribe"),
+    path("alerts/requested/", views_alerts.alert_requested, name="alert-requested"),
+    path("alerts/confirm/<str:token>/", views_alerts.alert_confirm, name="alert-confirm"),
+    path("alerts/unsubscribe/<str:token>/", views_alerts.alert_unsubscribe, name="alert-unsubscribe"),
     path("authorities/", views.authority_list, name="authority-list"),
     path("authorities/<slug:slug>/", views.authority_detail, name="authority-detail"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
