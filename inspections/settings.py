@@ -254,3 +254,5 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django.tasks.backends.immediate.ImmediateBackend"),
     }
 }
+# Every task's start and end are logged at INFO; only its failures (ERROR) are worth a line.
+LOGGING["loggers"] = {"django.tasks": {"level": os.environ.get("TASKS_LOG_LEVEL", "WARNING")}}

@@ -508,6 +508,19 @@ def test_a_run_killed_midway_sends_the_rest_next_time_and_none_twice(mail_server
     assert sorted(m.to[0] for m in mail.outbox) == ["ann@example.org", "bob@example.org", "cat@example.org"]
 
 
+def test_a_run_killed_while_claiming_records_nothing_and_the_next_run_claims_again(mail_server):
+    subscription = subscribed()
+    publish(at(0, 2))
+    # killed after the mail was recorded, before the watermark moved: the claim's transaction undoes both
+    with mock.patch.object(Subscription, "save", side_effect=Killed), pytest.raises(Killed):
+        alerts.alerts_send(now=at(1))
+    assert not AlertDelivery.objects.exists() and not mail.outbox
+    assert Subscription.objects.get().last_sent_through == subscription.last_sent_through
+    assert alerts.alerts_send(now=at(1, 1)).sent == 1
+    assert alerts.alerts_send(now=at(1, 2)).sent == 0
+    assert len(mail.outbox) == 1
+
+
 def test_a_run_killed_before_any_mail_went_sends_them_next_time(mail_server):
     subscribed()
     publish(at(0, 2))
@@ -649,3 +662,29 @@ def test_the_command_and_the_task_run_the_same_service(capsys):
     assert result.status == "SUCCESSFUL", result.errors
     assert result.return_value["checked"] == 1 and result.return_value["sent"] == 0
     assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=<script>alert(1)</script>",
+        "q=" + "a" * 5000,
+        "q=%00%0d%0aBcc:%20x@example.org",
+        "authority=<b>&theme=nope&date_from=2024-13-45&grade=' OR 1=1 --",
+        'q="unclosed&kind=improvement&kind=improvement&page=-1&sort=<x>',
+        "%ff%fe=%ff&q=日本語",
+    ],
+)
+def test_hostile_searches_give_a_page_and_a_one_line_subject_never_an_error(client, query):
+    for response in (
+        client.get(f"{reverse('alert-subscribe')}?{query}"),
+        client.get(f"{reverse('alert-requested')}?{query}"),
+    ):
+        assert response.status_code == 200
+        assert "<script>alert" not in response.content.decode() and "<b>" not in response.content.decode()
+    response = client.post(reverse("alert-subscribe"), {"email": EMAIL, "frequency": "daily", "query": query})
+    assert response.status_code == 302
+    [message] = mail.outbox
+    assert "\n" not in message.subject and "\r" not in message.subject
+    assert message.to == [ADDRESS] and not message.bcc
+    message.message()  # the headers are well formed
