@@ -9,7 +9,6 @@ from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.csp import CSP
 from django.utils.http import urlencode
@@ -21,6 +20,7 @@ from . import charts
 from .choices import FINDING_KIND_HINTS, FindingKind, FindingKindFilter, InspectionKind, JudgementArea, Region
 from .filters import AuthorityFilterSet, FindingFilterSet, asks_for_nothing
 from .models import SAMPLE_EVERY, Authority, Inspection, Theme
+from .schemas import FindingSerialiser
 from .selectors import (
     SORTS,
     archive_figures,
@@ -191,28 +191,19 @@ def findings_csv(request):
     """The whole current result set as CSV, streamed in a fixed column order. It opens with a
     byte-order mark: without one Excel on Windows reads UTF-8 as its own code page (– and £ garbled)."""
     filterset = FindingFilterSet(request.GET or None)
-    # Authorities and themes are looked up here rather than joined: the findings carry their ids.
-    findings = finding_results(filterset, "oldest").values_list(
-        "pk", "authority_id", "inspection_kind", "inspection_date", "inspection__title", "kind", "section",
-        "area", "order", "page", "number", "theme_ids", "text", "inspection_id",
-    )  # fmt: skip
-    base = request.build_absolute_uri("/").rstrip("/")
+    serialise = FindingSerialiser(request)
+    findings = finding_results(filterset, "oldest").values_list(*serialise.columns)
     regions, kinds = dict(Region.choices), dict(InspectionKind.choices)
     finding_kinds, areas = dict(FindingKind.choices), dict(JudgementArea.choices)
     authorities = {
-        authority.pk: (authority.short_name, authority.slug, authority.gss_code, regions[authority.region])
+        authority.slug: (authority.gss_code, regions[authority.region])
         for authority in Authority.objects.all()
     }
-    themes = {theme.pk: theme for theme in Theme.objects.all()}
+    theme_names = dict(Theme.objects.values_list("slug", "name"))
 
     @functools.lru_cache(maxsize=4096)
-    def themes_of(theme_ids: tuple[int, ...]) -> tuple[str, str]:
-        tagged = sorted((themes[pk] for pk in theme_ids if pk in themes), key=lambda theme: theme.slug)
-        return "; ".join(theme.name for theme in tagged), "; ".join(theme.slug for theme in tagged)
-
-    @functools.lru_cache(maxsize=256)
-    def inspection_url(pk: int) -> str:
-        return f"{base}{reverse('inspection-detail', args=[pk])}"
+    def names_of(theme_slugs: tuple[str, ...]) -> str:
+        return "; ".join(theme_names[slug] for slug in theme_slugs)
 
     columns = [
         "finding_id", "authority", "authority_slug", "gss_code", "region", "inspection_type",
@@ -221,26 +212,32 @@ def findings_csv(request):
         "theme_slugs", "text", "url",
     ]  # fmt: skip
 
-    def row(pk, authority_id, inspection_kind, date, title, kind, section, area, order, page, number,
-            theme_ids, text, inspection_id):  # fmt: skip
+    def row(finding: dict) -> list:
+        """A finding's public fields, as the API gives them (schemas.Finding), with the labels of its
+        slugs and its authority's codes beside them."""
+        inspection, authority, themes = finding["inspection"], finding["authority"], tuple(finding["themes"])
+        kind, area, date = finding["kind"], finding["area"], inspection["date"]
         return [
-            pk,
-            *authorities[authority_id],
-            kinds[inspection_kind],
-            inspection_kind,
+            finding["id"],
+            authority["name"],
+            authority["slug"],
+            *authorities[authority["slug"]],
+            kinds[inspection["kind"]],
+            inspection["kind"],
             date.isoformat() if date else "",
-            title,
+            inspection["title"],
             finding_kinds[kind],
             kind,
-            section,
+            finding["section"],
             areas.get(area, ""),
             area or "",
-            order,
-            page or "",
-            number or "",
-            *themes_of(tuple(theme_ids)),
-            text,
-            f"{inspection_url(inspection_id)}#finding-{order}",
+            finding["order"],
+            finding["page"] or "",
+            finding["number"] or "",
+            names_of(themes),
+            "; ".join(themes),
+            finding["text"],
+            finding["url"],
         ]
 
     def rows():
@@ -250,7 +247,7 @@ def findings_csv(request):
         with transaction.atomic():
             chunk = []
             for finding in findings.iterator(chunk_size=CSV_CHUNK_ROWS):
-                chunk.append(csv_line(row(*finding)))
+                chunk.append(csv_line(row(serialise(finding))))
                 if len(chunk) == CSV_CHUNK_ROWS:
                     yield "".join(chunk)
                     chunk.clear()
