@@ -30,7 +30,7 @@ def _blank_as_none(value):
 
 
 class Closed(Schema):
-    """Every field, always: the document closes each object, so the API tests catch a changed item."""
+    """An item has its declared fields and no other (pydantic writes no other), and the document says so."""
 
     model_config = ConfigDict(json_schema_extra={"additionalProperties": False})
 
