@@ -4,26 +4,23 @@ import datetime
 import functools
 from collections import defaultdict
 
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.csp import CSP
 from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.views.decorators.csp import csp_override
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from . import charts
 from .choices import FINDING_KIND_HINTS, FindingKind, FindingKindFilter, InspectionKind, JudgementArea, Region
-from .filters import AuthorityFilterSet, FindingFilterSet, InspectionFilterSet, asks_for_nothing
+from .filters import AuthorityFilterSet, FindingFilterSet, asks_for_nothing
 from .models import SAMPLE_EVERY, Authority, Inspection, Theme
-from .openapi import API_MAX_PAGE_SIZE, API_PAGE_SIZE, api_document
+from .schemas import FindingSerialiser
 from .selectors import (
     SORTS,
     archive_figures,
@@ -52,10 +49,6 @@ def home(request):
 
 
 # Findings search -------------------------------------------------------------------------------
-
-
-def _sort_of(request, has_query: bool) -> str:
-    return _sort_chosen(request, has_query) or ("relevance" if has_query else "newest")
 
 
 def _sort_chosen(request, has_query: bool) -> str | None:
@@ -198,28 +191,19 @@ def findings_csv(request):
     """The whole current result set as CSV, streamed in a fixed column order. It opens with a
     byte-order mark: without one Excel on Windows reads UTF-8 as its own code page (– and £ garbled)."""
     filterset = FindingFilterSet(request.GET or None)
-    # Authorities and themes are looked up here rather than joined: the findings carry their ids.
-    findings = finding_results(filterset, "oldest").values_list(
-        "pk", "authority_id", "inspection_kind", "inspection_date", "inspection__title", "kind", "section",
-        "area", "order", "page", "number", "theme_ids", "text", "inspection_id",
-    )  # fmt: skip
-    base = request.build_absolute_uri("/").rstrip("/")
+    serialise = FindingSerialiser(request)
+    findings = finding_results(filterset, "oldest").values_list(*serialise.columns)
     regions, kinds = dict(Region.choices), dict(InspectionKind.choices)
     finding_kinds, areas = dict(FindingKind.choices), dict(JudgementArea.choices)
     authorities = {
-        authority.pk: (authority.short_name, authority.slug, authority.gss_code, regions[authority.region])
+        authority.slug: (authority.gss_code, regions[authority.region])
         for authority in Authority.objects.all()
     }
-    themes = {theme.pk: theme for theme in Theme.objects.all()}
+    theme_names = dict(Theme.objects.values_list("slug", "name"))
 
     @functools.lru_cache(maxsize=4096)
-    def themes_of(theme_ids: tuple[int, ...]) -> tuple[str, str]:
-        tagged = sorted((themes[pk] for pk in theme_ids if pk in themes), key=lambda theme: theme.slug)
-        return "; ".join(theme.name for theme in tagged), "; ".join(theme.slug for theme in tagged)
-
-    @functools.lru_cache(maxsize=256)
-    def inspection_url(pk: int) -> str:
-        return f"{base}{reverse('inspection-detail', args=[pk])}"
+    def names_of(theme_slugs: tuple[str, ...]) -> str:
+        return "; ".join(theme_names[slug] for slug in theme_slugs)
 
     columns = [
         "finding_id", "authority", "authority_slug", "gss_code", "region", "inspection_type",
@@ -228,26 +212,32 @@ def findings_csv(request):
         "theme_slugs", "text", "url",
     ]  # fmt: skip
 
-    def row(pk, authority_id, inspection_kind, date, title, kind, section, area, order, page, number,
-            theme_ids, text, inspection_id):  # fmt: skip
+    def row(finding: dict) -> list:
+        """A finding's public fields, as the API gives them (schemas.Finding), with the labels of its
+        slugs and its authority's codes beside them."""
+        inspection, authority, themes = finding["inspection"], finding["authority"], tuple(finding["themes"])
+        kind, area, date = finding["kind"], finding["area"], inspection["date"]
         return [
-            pk,
-            *authorities[authority_id],
-            kinds[inspection_kind],
-            inspection_kind,
+            finding["id"],
+            authority["name"],
+            authority["slug"],
+            *authorities[authority["slug"]],
+            kinds[inspection["kind"]],
+            inspection["kind"],
             date.isoformat() if date else "",
-            title,
+            inspection["title"],
             finding_kinds[kind],
             kind,
-            section,
+            finding["section"],
             areas.get(area, ""),
             area or "",
-            order,
-            page or "",
-            number or "",
-            *themes_of(tuple(theme_ids)),
-            text,
-            f"{inspection_url(inspection_id)}#finding-{order}",
+            finding["order"],
+            finding["page"] or "",
+            finding["number"] or "",
+            names_of(themes),
+            "; ".join(themes),
+            finding["text"],
+            finding["url"],
         ]
 
     def rows():
@@ -257,7 +247,7 @@ def findings_csv(request):
         with transaction.atomic():
             chunk = []
             for finding in findings.iterator(chunk_size=CSV_CHUNK_ROWS):
-                chunk.append(csv_line(row(*finding)))
+                chunk.append(csv_line(row(serialise(finding))))
                 if len(chunk) == CSV_CHUNK_ROWS:
                     yield "".join(chunk)
                     chunk.clear()
@@ -266,131 +256,6 @@ def findings_csv(request):
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{csv_filename(request, filterset)}"'
     return response
-
-
-# JSON API ------------------------------------------------------------------------------------------
-# Read-only: GET and HEAD, and 405 for any other method, as the OpenAPI document (openapi.py) says.
-# Nothing here reads a session or changes anything, so CSRF does not apply: without the exemption
-# another method would get CSRF's 403 rather than 405.
-
-
-def _api_page(request, queryset, serialise, *, by_id=False):
-    """A page of the queryset as JSON. by_id: sort and page the ids alone, then fetch the page's
-    rows (sorting thousands of narrow rows rather than whole findings is what a broad search
-    ranked by relevance spends less on)."""
-    try:
-        size = min(max(int(request.GET.get("page_size", API_PAGE_SIZE)), 1), API_MAX_PAGE_SIZE)
-    except ValueError:
-        size = API_PAGE_SIZE
-    paginator = Paginator(queryset.values_list("pk", flat=True) if by_id else queryset, size)
-    page = paginator.get_page(request.GET.get("page"))
-    items = page.object_list
-    if by_id:
-        rows = queryset.in_bulk(list(items))
-        items = [rows[pk] for pk in items if pk in rows]
-
-    def link(number):
-        query = request.GET.copy()
-        query["page"] = number
-        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-
-    return JsonResponse(
-        {
-            "count": paginator.count,
-            "page": page.number,
-            "pages": paginator.num_pages,
-            "next": link(page.next_page_number()) if page.has_next() else None,
-            "previous": link(page.previous_page_number()) if page.has_previous() else None,
-            "results": [serialise(item) for item in items],
-        },
-        json_dumps_params={"ensure_ascii": False},
-    )
-
-
-@csrf_exempt
-@require_safe
-def api_openapi(request):
-    return JsonResponse(api_document(), json_dumps_params={"ensure_ascii": False})
-
-
-@csrf_exempt
-@require_safe
-def api_findings(request):
-    filterset = FindingFilterSet(request.GET or None)
-    sort = _sort_of(request, bool(filterset.search_text if filterset.is_bound else ""))
-    findings = finding_results(filterset, sort).prefetch_related("themes")
-
-    def serialise(finding):
-        inspection = finding.inspection
-        return {
-            "id": finding.pk,
-            "url": request.build_absolute_uri(finding.get_absolute_url()),
-            "kind": finding.kind,
-            "section": finding.section,
-            "area": finding.area,
-            "order": finding.order,
-            "page": finding.page,
-            "number": finding.number,
-            "text": finding.text,
-            "themes": [theme.slug for theme in finding.themes.all()],
-            "inspection": {
-                "id": inspection.pk,
-                "kind": inspection.kind,
-                "title": inspection.title,
-                "date": inspection.date.isoformat() if inspection.date else None,
-            },
-            "authority": {"slug": inspection.authority.slug, "name": inspection.authority.short_name},
-        }
-
-    return _api_page(request, findings, serialise, by_id=True)
-
-
-def _authority_json(authority):
-    return {
-        "slug": authority.slug,
-        "name": authority.name,
-        "short_name": authority.short_name,
-        "gss_code": authority.gss_code,
-        "former_gss_codes": authority.former_gss_codes,
-        "ofsted_urn": authority.ofsted_urn,
-        "dfe_code": authority.dfe_code or None,
-        "region": authority.region,
-        "type": authority.type,
-        "current": authority.end_date is None,
-        "latest_overall_grade": getattr(authority, "latest_overall_grade", None),
-    }
-
-
-@csrf_exempt
-@require_safe
-def api_authorities(request):
-    authorities = AuthorityFilterSet(request.GET or None, queryset=_authorities_with_latest()).qs
-    return _api_page(request, authorities.order_by("short_name"), _authority_json)
-
-
-@csrf_exempt
-@require_safe
-def api_inspections(request):
-    inspections = inspections_with_judgements(
-        InspectionFilterSet(request.GET or None).qs.order_by("-date", "-pk")
-    )
-
-    def serialise(inspection):
-        return {
-            "id": inspection.pk,
-            "url": request.build_absolute_uri(inspection.get_absolute_url()),
-            "authority": inspection.authority.slug,
-            "kind": inspection.kind,
-            "title": inspection.title,
-            "start_date": inspection.start_date.isoformat() if inspection.start_date else None,
-            "end_date": inspection.end_date.isoformat() if inspection.end_date else None,
-            "published_date": inspection.published_date.isoformat() if inspection.published_date else None,
-            "letter_date": inspection.letter_date.isoformat() if inspection.letter_date else None,
-            "lead_inspector": inspection.lead_inspector or None,
-            "judgements": [{"area": j.area, "grade": j.grade} for j in inspection.judgements.all()],
-        }
-
-    return _api_page(request, inspections, serialise)
 
 
 # Authorities ---------------------------------------------------------------------------------------
