@@ -2,7 +2,6 @@
 
 import datetime
 import functools
-from collections import defaultdict
 
 from django.core.paginator import Paginator
 from django.db import transaction
@@ -437,11 +436,6 @@ def authority_list(request):
 def authority_detail(request, slug):
     authority = get_object_or_404(Authority.objects.prefetch_related("replaced_by", "replaces"), slug=slug)
     timeline = list(authority_timeline(authority))
-    series: dict[str, list] = defaultdict(list)
-    for inspection in reversed(timeline):
-        for judgement in inspection.judgements.all():
-            if inspection.date and judgement.area in CHART_AREAS:
-                series[JudgementArea(judgement.area).label].append((inspection.date, judgement.grade))
     neighbours = (
         _authorities_with_latest().filter(neighbour_of=authority).order_by("short_name")
         if authority.is_current
@@ -451,20 +445,11 @@ def authority_detail(request, slug):
     context = {
         "authority": authority,
         "timeline": timeline,
-        "chart": charts.grade_chart(dict(series)),
-        "chart_rows": [(inspection, list(inspection.judgements.all())) for inspection in timeline],
+        "chart": charts.grade_chart(timeline[::-1]),
         "neighbours": neighbours,
         "theme_counts": theme_counts,
     }
     return render(request, "authorities/detail.html", context)
-
-
-CHART_AREAS = {
-    JudgementArea.OVERALL_EFFECTIVENESS,
-    JudgementArea.SAFEGUARDING,
-    JudgementArea.IMPACT_OF_LEADERS,
-    JudgementArea.HELP_AND_PROTECTION,
-}
 
 
 # Inspections ---------------------------------------------------------------------------------------
