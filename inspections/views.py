@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from . import charts
+from .authority_names import authorities_named
 from .choices import FINDING_KIND_HINTS, FindingKind, FindingKindFilter, InspectionKind, JudgementArea, Region
 from .filters import AuthorityFilterSet, FindingFilterSet, InspectionFilterSet, asks_for_nothing
 from .models import SAMPLE_EVERY, Authority, Inspection, Theme
@@ -468,8 +469,16 @@ def inspection_detail(request, pk):
     )
     previous = siblings.filter(Q(date__lt=inspection.date) | Q(date=inspection.date, pk__lt=inspection.pk))
     following = siblings.filter(Q(date__gt=inspection.date) | Q(date=inspection.date, pk__gt=inspection.pk))
+    # A title that does not name the inspection's authority (one staff corrected, or a title naming
+    # no council) is shown as printed, under the name of the authority the archive files it with.
+    names_authority = bool(authorities_named(inspection.title, [inspection.authority]))
+    others = Authority.objects.exclude(pk=inspection.authority_id).only(
+        "name", "short_name", "alternative_names"
+    )
     context = {
         "inspection": inspection,
+        "title_names_authority": names_authority,
+        "title_names_others": [] if names_authority else authorities_named(inspection.title, others),
         "sections": sections,
         "finding_count": len(findings),
         "previous": previous.order_by("-date", "-pk").first(),
