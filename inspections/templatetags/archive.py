@@ -60,6 +60,25 @@ def quoted(text) -> str:
     return f"“{text}”"
 
 
+# Beyond this many options a facet's list scrolls in a box of its own (the authorities, the themes):
+# a box above it narrows it as one types (js/finder.js), and its ticked options come first, so that
+# none is out of sight below the box's edge.
+LONG_FACET = 12
+
+
+@register.filter
+def long_facet(facet) -> bool:
+    return len(facet.options) > LONG_FACET
+
+
+@register.filter
+def options_shown(facet) -> list:
+    """A facet's options in the order the page lists them: a long one's ticked options first."""
+    if not long_facet(facet):
+        return facet.options
+    return sorted(facet.options, key=lambda option: not option.selected)
+
+
 # Every facet option of a search page (150 or more): written with format_html they cost a quarter of
 # what the template language spent on them, 8 ms of a 15 ms page at the archive's real size.
 FACET_OPTION = """<div class="option">
