@@ -2,12 +2,12 @@
 
 import datetime
 import functools
-from collections import defaultdict
 
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import date as date_filter
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.csp import CSP
@@ -17,8 +17,17 @@ from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_safe
 
 from . import charts
+from .authority_names import authorities_named
 from .choices import FINDING_KIND_HINTS, FindingKind, FindingKindFilter, InspectionKind, JudgementArea, Region
-from .filters import AuthorityFilterSet, FindingFilterSet, asks_for_nothing
+from .filters import (
+    DATE_FILTERS,
+    DATE_PARTS,
+    AuthorityFilterSet,
+    FindingFilterSet,
+    asks_for_nothing,
+    date_boxes,
+    dates_in_boxes,
+)
 from .models import SAMPLE_EVERY, Authority, Inspection, Theme
 from .schemas import FindingSerialiser
 from .selectors import (
@@ -75,8 +84,11 @@ def _selected_tags(request, filterset: FindingFilterSet, facets) -> list[dict]:
             ]
             remaining = [(key, item) for key, item in remaining if key != "page"]
             label = labels.get((name, value), value)
+            if name in DATE_FILTERS:  # as the filter reads it: date_from=2018 is 1 January 2018
+                label = date_filter(filterset.form.cleaned_data.get(name), "j F Y") or value
             tags.append(
                 {
+                    "name": name,
                     "filter": filterset.filters[name].label,
                     "label": quoted(value) if name == "q" else label,
                     "remove_url": f"{request.path}?{urlencode(remaining)}",
@@ -101,13 +113,51 @@ def _with_query(request, query_text: str) -> str:
     return f"{request.path}?{query.urlencode()}"
 
 
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _date_choices(request, filterset: FindingFilterSet) -> list[dict]:
+    """Quick choices of inspection dates: each a link to this search over those dates alone."""
+    today = timezone.localdate()
+    choices = [
+        ("Last 12 months", _years_before(today, 1), None),
+        ("Last 3 years", _years_before(today, 3), None),
+        ("Since ILACS began (January 2018)", datetime.date(2018, 1, 1), None),
+        ("Before ILACS (to 2017)", None, datetime.date(2017, 12, 31)),
+    ]
+    cleaned = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
+    chosen = (cleaned.get("date_from"), cleaned.get("date_to"))
+    query = request.GET.copy()
+    for key in ["page", *DATE_FILTERS, *(f"{name}_{part}" for name in DATE_FILTERS for part in DATE_PARTS)]:
+        query.pop(key, None)
+    links = []
+    for label, start, end in choices:
+        dated = query.copy()
+        dated.update(
+            {name: day.isoformat() for name, day in zip(DATE_FILTERS, (start, end), strict=True) if day}
+        )
+        links.append(
+            {"label": label, "url": f"{request.path}?{dated.urlencode()}", "current": chosen == (start, end)}
+        )
+    return links
+
+
 def finding_search(request):
+    # Dates typed in the day, month and year boxes are shared as the links write them: date_from=…
+    canonical = dates_in_boxes(request.GET)
+    if canonical != request.GET:
+        return HttpResponseRedirect(f"{request.path}?{canonical.urlencode()}")
     filterset = FindingFilterSet(request.GET or None)
     query_text = filterset.search_text if filterset.is_bound else ""
     sort = _sort_chosen(request, bool(query_text))
     search = search_findings(filterset, sort, request.GET.get("page"), per_page=PAGE_SIZE, orphans=3)
     page, facets = search.page, search.facets
     findings = list(page.object_list)  # with their snippets and theme tags (selectors.page_findings)
+    tags = _selected_tags(request, filterset, facets)
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
     no_words = bool(query_text) and searches_no_words(query_text)
@@ -128,7 +178,10 @@ def finding_search(request):
         "sample_every": SAMPLE_EVERY,
         "sort": search.sort,
         "sorts": {key: label for key, label in SORTS.items() if key != "relevance" or query_text},
-        "tags": _selected_tags(request, filterset, facets),
+        "tags": tags,
+        "filters_chosen": sum(tag["name"] != "q" for tag in tags),
+        "date_boxes": date_boxes(filterset),
+        "date_choices": _date_choices(request, filterset),
         "kind_hints": [(label, FINDING_KIND_HINTS[value]) for value, label in FindingKindFilter.choices],
         "ignored": _ignored_messages(filterset) if filterset.is_bound else [],
         "query_string": query_without_page.urlencode(),
@@ -302,11 +355,6 @@ def authority_list(request):
 def authority_detail(request, slug):
     authority = get_object_or_404(Authority.objects.prefetch_related("replaced_by", "replaces"), slug=slug)
     timeline = list(authority_timeline(authority))
-    series: dict[str, list] = defaultdict(list)
-    for inspection in reversed(timeline):
-        for judgement in inspection.judgements.all():
-            if inspection.date and judgement.area in CHART_AREAS:
-                series[JudgementArea(judgement.area).label].append((inspection.date, judgement.grade))
     neighbours = (
         _authorities_with_latest().filter(neighbour_of=authority).order_by("short_name")
         if authority.is_current
@@ -316,20 +364,11 @@ def authority_detail(request, slug):
     context = {
         "authority": authority,
         "timeline": timeline,
-        "chart": charts.grade_chart(dict(series)),
-        "chart_rows": [(inspection, list(inspection.judgements.all())) for inspection in timeline],
+        "chart": charts.grade_chart(timeline[::-1]),
         "neighbours": neighbours,
         "theme_counts": theme_counts,
     }
     return render(request, "authorities/detail.html", context)
-
-
-CHART_AREAS = {
-    JudgementArea.OVERALL_EFFECTIVENESS,
-    JudgementArea.SAFEGUARDING,
-    JudgementArea.IMPACT_OF_LEADERS,
-    JudgementArea.HELP_AND_PROTECTION,
-}
 
 
 # Inspections ---------------------------------------------------------------------------------------
@@ -348,8 +387,16 @@ def inspection_detail(request, pk):
     )
     previous = siblings.filter(Q(date__lt=inspection.date) | Q(date=inspection.date, pk__lt=inspection.pk))
     following = siblings.filter(Q(date__gt=inspection.date) | Q(date=inspection.date, pk__gt=inspection.pk))
+    # A title that does not name the inspection's authority (one staff corrected, or a title naming
+    # no council) is shown as printed, under the name of the authority the archive files it with.
+    names_authority = bool(authorities_named(inspection.title, [inspection.authority]))
+    others = Authority.objects.exclude(pk=inspection.authority_id).only(
+        "name", "short_name", "alternative_names"
+    )
     context = {
         "inspection": inspection,
+        "title_names_authority": names_authority,
+        "title_names_others": [] if names_authority else authorities_named(inspection.title, others),
         "sections": sections,
         "finding_count": len(findings),
         "previous": previous.order_by("-date", "-pk").first(),
