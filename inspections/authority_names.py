@@ -93,3 +93,16 @@ class AuthorityMatcher:
             current = [candidate for candidate in candidates if candidate.end_date is None]
             candidates = current or candidates
         return candidates[0].pk
+
+
+def authorities_named(text: str, authorities) -> list:
+    """The authorities a text such as a report's title names, by any of their names, as whole words."""
+    words = f" {core(text)} "
+    return [
+        authority
+        for authority in authorities
+        if any(
+            named and f" {named} " in words
+            for named in map(core, {authority.name, authority.short_name, *authority.alternative_names})
+        )
+    ]

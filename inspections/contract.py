@@ -1,15 +1,20 @@
 """The `parse_report --json` output, exactly as CONTRACT.md sets it out (other tools read it), and the
-parser's dataclasses rebuilt from it (a staged upload is read once and published from its JSON)."""
+parser's dataclasses rebuilt from it (a staged upload is read once and published from its JSON).
+
+What a report itself states (its inspection, judgements and findings) is written through the
+archive's public schemas, the API's and the CSV's, so the three name and format those fields alike.
+"""
 
 from collections.abc import Sequence
 from datetime import date
 
+from . import schemas
 from .models import Authority
 from .parsing import Finding, Judgement, ParsedReport, Source
 
 
-def _iso(value):
-    return value.isoformat() if value else None
+def _as_json(schema, value) -> dict:
+    return schema.model_validate(value).model_dump(mode="json")
 
 
 def _date(value):
@@ -29,29 +34,9 @@ def report_as_contract(report: ParsedReport, authority: Authority | None) -> dic
             "slug": authority.slug if authority else None,
             "gss_code": authority.gss_code if authority else None,
         },
-        "inspection": {
-            "kind": report.kind,
-            "title": report.title,
-            "start_date": _iso(report.start_date),
-            "end_date": _iso(report.end_date),
-            "published_date": _iso(report.published_date),
-            "letter_date": _iso(report.letter_date),
-            "lead_inspector": report.lead_inspector or None,
-        },
-        "judgements": [{"area": judgement.area, "grade": judgement.grade} for judgement in report.judgements],
-        "findings": [
-            {
-                "kind": finding.kind,
-                "section": finding.section,
-                "area": finding.area,
-                "order": finding.order,
-                "page": finding.page,
-                "number": finding.number,
-                "text": finding.text,
-                "themes": finding.themes,
-            }
-            for finding in report.findings
-        ],
+        "inspection": _as_json(schemas.ReportedInspection, report),
+        "judgements": [_as_json(schemas.Judgement, judgement) for judgement in report.judgements],
+        "findings": [_as_json(schemas.ReportedFinding, finding) for finding in report.findings],
     }
 
 

@@ -1,11 +1,14 @@
 """The FilterSets: one definition of each filter, shared by the pages, the CSV export and the JSON API."""
 
+import calendar
+import datetime
 import functools
 import re
 
 import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -147,6 +150,126 @@ class FilterSet(django_filters.FilterSet):
         return form_class
 
 
+# Inspection dates: each given whole under its filter's name (date_from=2018-01-01, as every address
+# shared so far has it) or in the day, month and year boxes GOV.UK's forms ask for a date with
+# (date_from_day, date_from_month, date_from_year); a year, or a month and year, alone is a period.
+DATE_PARTS = ("day", "month", "year")
+DATE_FILTERS = {"date_from": False, "date_to": True}  # each filter: whether a period counts to its end
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+YEAR_OR_MONTH = re.compile(r"(?P<year>[0-9]{4})(?:-(?P<month>[0-9]{1,2}))?")
+
+
+class DatePartsInput(forms.Widget):
+    """A date given whole under the filter's name, else its day, month and year boxes as typed."""
+
+    def value_from_datadict(self, data, files, name):
+        whole = data.get(name)
+        if whole:
+            return whole
+        parts = [str(data.get(f"{name}_{part}", "")).strip() for part in DATE_PARTS]
+        return parts if any(parts) else whole
+
+
+class PartialDateField(forms.DateField):
+    """A date, or a period a year (2018) or a month and year (3 2018, 2018-03) long, which stands for
+    its first day in a "from" filter and its last in a "to" filter (ending): from 2018 to 2019 is both
+    whole years. Boxes that make no date get a message saying what to type instead."""
+
+    widget = DatePartsInput
+
+    def __init__(self, *, ending: bool = False, **kwargs):
+        self.ending = ending
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if isinstance(value, list):
+            return self.from_parts(*value)
+        if isinstance(value, str) and (period := YEAR_OR_MONTH.fullmatch(value.strip())):
+            return self.from_parts("", period["month"] or "", period["year"])
+        return super().to_python(value)
+
+    def from_parts(self, day: str, month: str, year: str) -> datetime.date:
+        if not year:
+            raise ValidationError("Enter a year, for example 2018.")
+        if not re.fullmatch(r"[0-9]{4}", year):
+            raise ValidationError("Enter the year as four digits, for example 2018.")
+        if day and not month:
+            raise ValidationError("Enter a month as well as the day.")
+        if not re.fullmatch(r"([0-9]{1,2})?", day):
+            raise ValidationError("Enter the day as a number, for example 27.")
+        month_number = 0
+        if re.fullmatch(r"[0-9]{1,2}", month):
+            month_number = int(month)
+        elif len(month) >= 3 and month[:3].lower() in MONTHS:  # "March" or "Mar", as people type them
+            month_number = MONTHS.index(month[:3].lower()) + 1
+        if month and not 1 <= month_number <= 12:
+            raise ValidationError("Enter the month as a number from 1 to 12, for example 3 for March.")
+        try:
+            if day:
+                return datetime.date(int(year), month_number, int(day))
+            if month_number:
+                last = calendar.monthrange(int(year), month_number)[1] if self.ending else 1
+                return datetime.date(int(year), month_number, last)
+            return datetime.date(int(year), 12, 31) if self.ending else datetime.date(int(year), 1, 1)
+        except ValueError:
+            raise ValidationError("Enter a real date: there is no such day.") from None
+
+
+class PartialDateFilter(django_filters.DateFilter):
+    field_class = PartialDateField
+
+
+def dates_in_boxes(query):
+    """The search's address with the dates typed in the boxes written whole, as links and addresses
+    shared before the boxes give them (date_from_year=2018 becomes date_from=2018-01-01); the query
+    itself where no box was sent. Boxes that make no date are kept as typed, for the page to say why."""
+    boxed = [name for name in DATE_FILTERS if any(f"{name}_{part}" in query for part in DATE_PARTS)]
+    if not boxed:
+        return query
+    query = query.copy()
+    for name in boxed:
+        keys = [f"{name}_{part}" for part in DATE_PARTS]
+        parts = [query.get(key, "").strip() for key in keys]
+        if any(parts):
+            try:
+                query[name] = PartialDateField(ending=DATE_FILTERS[name]).clean(parts).isoformat()
+            except ValidationError:
+                continue
+        for key in keys:
+            query.pop(key, None)
+    return query
+
+
+def date_boxes(filterset) -> list[dict]:
+    """What each date filter's day, month and year boxes show: the boxes as typed where they make no
+    date, else the day the filter reads (the last of a "to" period: 2018 to 31 12 2018)."""
+    data, cleaned = {}, {}
+    if filterset.is_bound:
+        filterset.is_valid()
+        data, cleaned = filterset.data, filterset.form.cleaned_data
+    fields = []
+    for name in DATE_FILTERS:
+        errors = filterset.errors.get(name, [])
+        if value := cleaned.get(name):
+            shown = [str(value.day), str(value.month), str(value.year)]
+        elif errors and not data.get(name):
+            shown = [str(data.get(f"{name}_{part}", "")) for part in DATE_PARTS]
+        else:
+            shown = ["", "", ""]
+        fields.append(
+            {
+                "name": name,
+                "legend": "From" if name == "date_from" else "To",
+                "errors": errors,
+                "parts": [
+                    {"name": part, "label": part.capitalize(), "value": value}
+                    for part, value in zip(DATE_PARTS, shown, strict=True)
+                ],
+            }
+        )
+    return fields
+
+
 class FindingFilterForm(forms.Form):
     """Inspection dates given the wrong way round are read the right way round, and the page says
     so: a "from" after the "to" would otherwise find nothing, with no word of why."""
@@ -157,7 +280,9 @@ class FindingFilterForm(forms.Form):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
-            cleaned["date_from"], cleaned["date_to"] = end, start
+            # each read again as the other end: from 2020 to 2018 is the whole of 2018 to 2020
+            cleaned["date_from"] = PartialDateField().clean(self["date_to"].data)
+            cleaned["date_to"] = PartialDateField(ending=True).clean(self["date_from"].data)
             self.dates_swapped = True
         return cleaned
 
@@ -181,16 +306,8 @@ class FindingFilterSet(FilterSet):
     inspection_kind = django_filters.MultipleChoiceFilter(
         method="filter_condition", choices=InspectionKind.choices, label="Inspection type"
     )
-    date_from = django_filters.DateFilter(
-        method="filter_condition",
-        label="Inspected from",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_to = django_filters.DateFilter(
-        method="filter_condition",
-        label="Inspected to",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    date_from = PartialDateFilter(method="filter_condition", label="Inspected from")
+    date_to = PartialDateFilter(method="filter_condition", label="Inspected to", ending=True)
     theme = django_filters.ModelMultipleChoiceFilter(
         method="filter_condition",
         to_field_name="slug",

@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 from . import views, views_alerts
 from .feeds import FindingSearchFeed
@@ -20,10 +20,7 @@ urlpatterns = [
     path("inspections/<int:pk>/report.pdf", views.inspection_report, name="inspection-report"),
     path("themes/", views.theme_list, name="theme-list"),
     path("themes/<slug:slug>/", views.theme_detail, name="theme-detail"),
-    path("api/openapi.json", views.api_openapi, name="api-openapi"),
-    path("api/findings", views.api_findings, name="api-findings"),
-    path("api/authorities", views.api_authorities, name="api-authorities"),
-    path("api/inspections", views.api_inspections, name="api-inspections"),
+    path("api/", include("inspections.api")),
     path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
 ]

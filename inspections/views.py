@@ -2,28 +2,34 @@
 
 import datetime
 import functools
-from collections import defaultdict
 
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.defaultfilters import date as date_filter
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.csp import CSP
 from django.utils.http import urlencode
 from django.utils.text import slugify
 from django.views.decorators.csp import csp_override
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from . import charts
+from .authority_names import authorities_named
 from .choices import FINDING_KIND_HINTS, FindingKind, FindingKindFilter, InspectionKind, JudgementArea, Region
-from .filters import AuthorityFilterSet, FindingFilterSet, InspectionFilterSet, asks_for_nothing
+from .filters import (
+    DATE_FILTERS,
+    DATE_PARTS,
+    AuthorityFilterSet,
+    FindingFilterSet,
+    asks_for_nothing,
+    date_boxes,
+    dates_in_boxes,
+)
 from .models import SAMPLE_EVERY, Authority, Inspection, Theme
-from .openapi import API_MAX_PAGE_SIZE, API_PAGE_SIZE, api_document
+from .schemas import FindingSerialiser
 from .selectors import (
     SORTS,
     archive_figures,
@@ -54,10 +60,6 @@ def home(request):
 # Findings search -------------------------------------------------------------------------------
 
 
-def _sort_of(request, has_query: bool) -> str:
-    return _sort_chosen(request, has_query) or ("relevance" if has_query else "newest")
-
-
 def _sort_chosen(request, has_query: bool) -> str | None:
     """The order the visitor chose, or None to leave it to the search."""
     sort = request.GET.get("sort", "")
@@ -82,8 +84,11 @@ def _selected_tags(request, filterset: FindingFilterSet, facets) -> list[dict]:
             ]
             remaining = [(key, item) for key, item in remaining if key != "page"]
             label = labels.get((name, value), value)
+            if name in DATE_FILTERS:  # as the filter reads it: date_from=2018 is 1 January 2018
+                label = date_filter(filterset.form.cleaned_data.get(name), "j F Y") or value
             tags.append(
                 {
+                    "name": name,
                     "filter": filterset.filters[name].label,
                     "label": quoted(value) if name == "q" else label,
                     "remove_url": f"{request.path}?{urlencode(remaining)}",
@@ -108,13 +113,51 @@ def _with_query(request, query_text: str) -> str:
     return f"{request.path}?{query.urlencode()}"
 
 
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def _date_choices(request, filterset: FindingFilterSet) -> list[dict]:
+    """Quick choices of inspection dates: each a link to this search over those dates alone."""
+    today = timezone.localdate()
+    choices = [
+        ("Last 12 months", _years_before(today, 1), None),
+        ("Last 3 years", _years_before(today, 3), None),
+        ("Since ILACS began (January 2018)", datetime.date(2018, 1, 1), None),
+        ("Before ILACS (to 2017)", None, datetime.date(2017, 12, 31)),
+    ]
+    cleaned = filterset.form.cleaned_data if filterset.is_bound and filterset.is_valid() else {}
+    chosen = (cleaned.get("date_from"), cleaned.get("date_to"))
+    query = request.GET.copy()
+    for key in ["page", *DATE_FILTERS, *(f"{name}_{part}" for name in DATE_FILTERS for part in DATE_PARTS)]:
+        query.pop(key, None)
+    links = []
+    for label, start, end in choices:
+        dated = query.copy()
+        dated.update(
+            {name: day.isoformat() for name, day in zip(DATE_FILTERS, (start, end), strict=True) if day}
+        )
+        links.append(
+            {"label": label, "url": f"{request.path}?{dated.urlencode()}", "current": chosen == (start, end)}
+        )
+    return links
+
+
 def finding_search(request):
+    # Dates typed in the day, month and year boxes are shared as the links write them: date_from=…
+    canonical = dates_in_boxes(request.GET)
+    if canonical != request.GET:
+        return HttpResponseRedirect(f"{request.path}?{canonical.urlencode()}")
     filterset = FindingFilterSet(request.GET or None)
     query_text = filterset.search_text if filterset.is_bound else ""
     sort = _sort_chosen(request, bool(query_text))
     search = search_findings(filterset, sort, request.GET.get("page"), per_page=PAGE_SIZE, orphans=3)
     page, facets = search.page, search.facets
     findings = list(page.object_list)  # with their snippets and theme tags (selectors.page_findings)
+    tags = _selected_tags(request, filterset, facets)
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
     no_words = bool(query_text) and searches_no_words(query_text)
@@ -135,7 +178,10 @@ def finding_search(request):
         "sample_every": SAMPLE_EVERY,
         "sort": search.sort,
         "sorts": {key: label for key, label in SORTS.items() if key != "relevance" or query_text},
-        "tags": _selected_tags(request, filterset, facets),
+        "tags": tags,
+        "filters_chosen": sum(tag["name"] != "q" for tag in tags),
+        "date_boxes": date_boxes(filterset),
+        "date_choices": _date_choices(request, filterset),
         "kind_hints": [(label, FINDING_KIND_HINTS[value]) for value, label in FindingKindFilter.choices],
         "ignored": _ignored_messages(filterset) if filterset.is_bound else [],
         "query_string": query_without_page.urlencode(),
@@ -198,28 +244,19 @@ def findings_csv(request):
     """The whole current result set as CSV, streamed in a fixed column order. It opens with a
     byte-order mark: without one Excel on Windows reads UTF-8 as its own code page (– and £ garbled)."""
     filterset = FindingFilterSet(request.GET or None)
-    # Authorities and themes are looked up here rather than joined: the findings carry their ids.
-    findings = finding_results(filterset, "oldest").values_list(
-        "pk", "authority_id", "inspection_kind", "inspection_date", "inspection__title", "kind", "section",
-        "area", "order", "page", "number", "theme_ids", "text", "inspection_id",
-    )  # fmt: skip
-    base = request.build_absolute_uri("/").rstrip("/")
+    serialise = FindingSerialiser(request)
+    findings = finding_results(filterset, "oldest").values_list(*serialise.columns)
     regions, kinds = dict(Region.choices), dict(InspectionKind.choices)
     finding_kinds, areas = dict(FindingKind.choices), dict(JudgementArea.choices)
     authorities = {
-        authority.pk: (authority.short_name, authority.slug, authority.gss_code, regions[authority.region])
+        authority.slug: (authority.gss_code, regions[authority.region])
         for authority in Authority.objects.all()
     }
-    themes = {theme.pk: theme for theme in Theme.objects.all()}
+    theme_names = dict(Theme.objects.values_list("slug", "name"))
 
     @functools.lru_cache(maxsize=4096)
-    def themes_of(theme_ids: tuple[int, ...]) -> tuple[str, str]:
-        tagged = sorted((themes[pk] for pk in theme_ids if pk in themes), key=lambda theme: theme.slug)
-        return "; ".join(theme.name for theme in tagged), "; ".join(theme.slug for theme in tagged)
-
-    @functools.lru_cache(maxsize=256)
-    def inspection_url(pk: int) -> str:
-        return f"{base}{reverse('inspection-detail', args=[pk])}"
+    def names_of(theme_slugs: tuple[str, ...]) -> str:
+        return "; ".join(theme_names[slug] for slug in theme_slugs)
 
     columns = [
         "finding_id", "authority", "authority_slug", "gss_code", "region", "inspection_type",
@@ -228,26 +265,32 @@ def findings_csv(request):
         "theme_slugs", "text", "url",
     ]  # fmt: skip
 
-    def row(pk, authority_id, inspection_kind, date, title, kind, section, area, order, page, number,
-            theme_ids, text, inspection_id):  # fmt: skip
+    def row(finding: dict) -> list:
+        """A finding's public fields, as the API gives them (schemas.Finding), with the labels of its
+        slugs and its authority's codes beside them."""
+        inspection, authority, themes = finding["inspection"], finding["authority"], tuple(finding["themes"])
+        kind, area, date = finding["kind"], finding["area"], inspection["date"]
         return [
-            pk,
-            *authorities[authority_id],
-            kinds[inspection_kind],
-            inspection_kind,
+            finding["id"],
+            authority["name"],
+            authority["slug"],
+            *authorities[authority["slug"]],
+            kinds[inspection["kind"]],
+            inspection["kind"],
             date.isoformat() if date else "",
-            title,
+            inspection["title"],
             finding_kinds[kind],
             kind,
-            section,
+            finding["section"],
             areas.get(area, ""),
             area or "",
-            order,
-            page or "",
-            number or "",
-            *themes_of(tuple(theme_ids)),
-            text,
-            f"{inspection_url(inspection_id)}#finding-{order}",
+            finding["order"],
+            finding["page"] or "",
+            finding["number"] or "",
+            names_of(themes),
+            "; ".join(themes),
+            finding["text"],
+            finding["url"],
         ]
 
     def rows():
@@ -257,7 +300,7 @@ def findings_csv(request):
         with transaction.atomic():
             chunk = []
             for finding in findings.iterator(chunk_size=CSV_CHUNK_ROWS):
-                chunk.append(csv_line(row(*finding)))
+                chunk.append(csv_line(row(serialise(finding))))
                 if len(chunk) == CSV_CHUNK_ROWS:
                     yield "".join(chunk)
                     chunk.clear()
@@ -266,131 +309,6 @@ def findings_csv(request):
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{csv_filename(request, filterset)}"'
     return response
-
-
-# JSON API ------------------------------------------------------------------------------------------
-# Read-only: GET and HEAD, and 405 for any other method, as the OpenAPI document (openapi.py) says.
-# Nothing here reads a session or changes anything, so CSRF does not apply: without the exemption
-# another method would get CSRF's 403 rather than 405.
-
-
-def _api_page(request, queryset, serialise, *, by_id=False):
-    """A page of the queryset as JSON. by_id: sort and page the ids alone, then fetch the page's
-    rows (sorting thousands of narrow rows rather than whole findings is what a broad search
-    ranked by relevance spends less on)."""
-    try:
-        size = min(max(int(request.GET.get("page_size", API_PAGE_SIZE)), 1), API_MAX_PAGE_SIZE)
-    except ValueError:
-        size = API_PAGE_SIZE
-    paginator = Paginator(queryset.values_list("pk", flat=True) if by_id else queryset, size)
-    page = paginator.get_page(request.GET.get("page"))
-    items = page.object_list
-    if by_id:
-        rows = queryset.in_bulk(list(items))
-        items = [rows[pk] for pk in items if pk in rows]
-
-    def link(number):
-        query = request.GET.copy()
-        query["page"] = number
-        return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-
-    return JsonResponse(
-        {
-            "count": paginator.count,
-            "page": page.number,
-            "pages": paginator.num_pages,
-            "next": link(page.next_page_number()) if page.has_next() else None,
-            "previous": link(page.previous_page_number()) if page.has_previous() else None,
-            "results": [serialise(item) for item in items],
-        },
-        json_dumps_params={"ensure_ascii": False},
-    )
-
-
-@csrf_exempt
-@require_safe
-def api_openapi(request):
-    return JsonResponse(api_document(), json_dumps_params={"ensure_ascii": False})
-
-
-@csrf_exempt
-@require_safe
-def api_findings(request):
-    filterset = FindingFilterSet(request.GET or None)
-    sort = _sort_of(request, bool(filterset.search_text if filterset.is_bound else ""))
-    findings = finding_results(filterset, sort).prefetch_related("themes")
-
-    def serialise(finding):
-        inspection = finding.inspection
-        return {
-            "id": finding.pk,
-            "url": request.build_absolute_uri(finding.get_absolute_url()),
-            "kind": finding.kind,
-            "section": finding.section,
-            "area": finding.area,
-            "order": finding.order,
-            "page": finding.page,
-            "number": finding.number,
-            "text": finding.text,
-            "themes": [theme.slug for theme in finding.themes.all()],
-            "inspection": {
-                "id": inspection.pk,
-                "kind": inspection.kind,
-                "title": inspection.title,
-                "date": inspection.date.isoformat() if inspection.date else None,
-            },
-            "authority": {"slug": inspection.authority.slug, "name": inspection.authority.short_name},
-        }
-
-    return _api_page(request, findings, serialise, by_id=True)
-
-
-def _authority_json(authority):
-    return {
-        "slug": authority.slug,
-        "name": authority.name,
-        "short_name": authority.short_name,
-        "gss_code": authority.gss_code,
-        "former_gss_codes": authority.former_gss_codes,
-        "ofsted_urn": authority.ofsted_urn,
-        "dfe_code": authority.dfe_code or None,
-        "region": authority.region,
-        "type": authority.type,
-        "current": authority.end_date is None,
-        "latest_overall_grade": getattr(authority, "latest_overall_grade", None),
-    }
-
-
-@csrf_exempt
-@require_safe
-def api_authorities(request):
-    authorities = AuthorityFilterSet(request.GET or None, queryset=_authorities_with_latest()).qs
-    return _api_page(request, authorities.order_by("short_name"), _authority_json)
-
-
-@csrf_exempt
-@require_safe
-def api_inspections(request):
-    inspections = inspections_with_judgements(
-        InspectionFilterSet(request.GET or None).qs.order_by("-date", "-pk")
-    )
-
-    def serialise(inspection):
-        return {
-            "id": inspection.pk,
-            "url": request.build_absolute_uri(inspection.get_absolute_url()),
-            "authority": inspection.authority.slug,
-            "kind": inspection.kind,
-            "title": inspection.title,
-            "start_date": inspection.start_date.isoformat() if inspection.start_date else None,
-            "end_date": inspection.end_date.isoformat() if inspection.end_date else None,
-            "published_date": inspection.published_date.isoformat() if inspection.published_date else None,
-            "letter_date": inspection.letter_date.isoformat() if inspection.letter_date else None,
-            "lead_inspector": inspection.lead_inspector or None,
-            "judgements": [{"area": j.area, "grade": j.grade} for j in inspection.judgements.all()],
-        }
-
-    return _api_page(request, inspections, serialise)
 
 
 # Authorities ---------------------------------------------------------------------------------------
@@ -437,11 +355,6 @@ def authority_list(request):
 def authority_detail(request, slug):
     authority = get_object_or_404(Authority.objects.prefetch_related("replaced_by", "replaces"), slug=slug)
     timeline = list(authority_timeline(authority))
-    series: dict[str, list] = defaultdict(list)
-    for inspection in reversed(timeline):
-        for judgement in inspection.judgements.all():
-            if inspection.date and judgement.area in CHART_AREAS:
-                series[JudgementArea(judgement.area).label].append((inspection.date, judgement.grade))
     neighbours = (
         _authorities_with_latest().filter(neighbour_of=authority).order_by("short_name")
         if authority.is_current
@@ -451,20 +364,11 @@ def authority_detail(request, slug):
     context = {
         "authority": authority,
         "timeline": timeline,
-        "chart": charts.grade_chart(dict(series)),
-        "chart_rows": [(inspection, list(inspection.judgements.all())) for inspection in timeline],
+        "chart": charts.grade_chart(timeline[::-1]),
         "neighbours": neighbours,
         "theme_counts": theme_counts,
     }
     return render(request, "authorities/detail.html", context)
-
-
-CHART_AREAS = {
-    JudgementArea.OVERALL_EFFECTIVENESS,
-    JudgementArea.SAFEGUARDING,
-    JudgementArea.IMPACT_OF_LEADERS,
-    JudgementArea.HELP_AND_PROTECTION,
-}
 
 
 # Inspections ---------------------------------------------------------------------------------------
@@ -483,8 +387,16 @@ def inspection_detail(request, pk):
     )
     previous = siblings.filter(Q(date__lt=inspection.date) | Q(date=inspection.date, pk__lt=inspection.pk))
     following = siblings.filter(Q(date__gt=inspection.date) | Q(date=inspection.date, pk__gt=inspection.pk))
+    # A title that does not name the inspection's authority (one staff corrected, or a title naming
+    # no council) is shown as printed, under the name of the authority the archive files it with.
+    names_authority = bool(authorities_named(inspection.title, [inspection.authority]))
+    others = Authority.objects.exclude(pk=inspection.authority_id).only(
+        "name", "short_name", "alternative_names"
+    )
     context = {
         "inspection": inspection,
+        "title_names_authority": names_authority,
+        "title_names_others": [] if names_authority else authorities_named(inspection.title, others),
         "sections": sections,
         "finding_count": len(findings),
         "previous": previous.order_by("-date", "-pk").first(),

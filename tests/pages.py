@@ -188,7 +188,16 @@ def build_archive() -> SimpleNamespace:
         order=1,
         **improve,
     )
+    # The report printed Devon's name; staff filed it under Cornwall (the upload's correction).
+    cornwall_visit = _inspection(
+        cornwall,
+        InspectionKind.FOCUSED_VISIT,
+        datetime.date(2024, 1, 15),
+        title="Focused visit to Devon local authority children's services",
+    )
+    _finding(cornwall_visit, FindingKind.NARRATIVE, "Edge of care support is well coordinated.", order=1)
     return SimpleNamespace(
+        cornwall_visit=cornwall_visit,
         rutland=rutland,
         rutland_timeline=[rutland_2023, rutland_visit, rutland_2019, rutland_sif],
         rutland_2023=rutland_2023,
@@ -209,6 +218,11 @@ PAGE_TYPES = {
     "search-suggestion": lambda data: "/findings/?q=supervison&kind=improvement",
     "search-dates-swapped": lambda data: "/findings/?q=oversight&date_from=2030-01-01&date_to=2000-01-01",
     "search-common-words": lambda data: "/findings/?q=the+and",
+    "search-dates": lambda data: "/findings/?q=oversight&date_from=2022&date_to=2023-11",
+    "search-dates-wrong": lambda data: (
+        "/findings/?q=oversight&date_from_day=31&date_from_month=2&date_from_year=2023"
+    ),
+    "inspection-title-as-printed": lambda data: data.cornwall_visit.get_absolute_url(),
     "theme-list": lambda data: "/themes/",
     "theme": lambda data: data.supervision.get_absolute_url(),
 }

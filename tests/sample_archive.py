@@ -1,6 +1,6 @@
 """A small archive for the HTTP tests: four real authorities, eight inspections, about 50 findings.
 
-Each API filter's documented example narrows it (see inspections/openapi.py EXAMPLES), and a few
+Each API filter's documented example narrows it (see the EXAMPLES in inspections/api.py), and a few
 findings, a title and a theme carry markup, so every page that shows them proves it is escaped.
 """
 
