@@ -1,7 +1,7 @@
 """The email alert pages: asking for an alert on a search, confirming it from the mailed link, and
-stopping it from any of its mails. No page shows an address, not even to the person who typed it:
-a link in a mail can be forwarded, and the page after asking is the same whether or not the
-address is known. The work is in alerts.py."""
+stopping it from any of its mails. No page shows a stored address: a link in a mail can be
+forwarded, and the page after asking is the same whether or not the address is known (only a form
+sent back with a mistake keeps what its sender typed). The work is in alerts.py."""
 
 from django import forms
 from django.http import QueryDict

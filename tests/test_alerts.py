@@ -553,7 +553,7 @@ def test_a_run_killed_as_a_mail_was_accepted_sends_it_again_with_the_same_messag
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_run_passes_over_an_alert_another_run_holds_and_the_next_run_sends_it():
+def test_a_run_passes_over_an_alert_another_run_holds_and_the_next_run_sends_it(authorities):
     held, free = subscribed("held@example.org"), subscribed("free@example.org")
     finding = FindingFactory(inspection__authority=AuthorityFactory())
     Inspection.objects.filter(pk=finding.inspection_id).update(created_at=at(0, 2))
