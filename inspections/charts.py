@@ -29,9 +29,10 @@ SERIES_STYLES = ["series-a", "series-b", "series-c", "series-d", "series-e", "se
 
 
 def grade_chart(
-    series: dict[str, list[tuple[date, str]]], width: int = 720, height: int = 240
+    series: dict[str, list[tuple[date, str]]], width: int = 720, height: int = 240, styles=SERIES_STYLES
 ) -> GradeChart | None:
-    """Grades over time, one line per judgement area: {area label: [(date, grade slug), ...]}."""
+    """Grades over time, one line per series (a judgement area, or an authority compared):
+    {label: [(date, grade slug), ...]}; each line takes the next of `styles` (CSS classes)."""
     dated = [when for points in series.values() for when, _ in points]
     if not dated:
         return None
@@ -56,7 +57,7 @@ def grade_chart(
         plotted.sort(key=lambda point: point.x)
         path = " ".join(f"{'M' if i == 0 else 'L'}{p.x:.1f},{p.y:.1f}" for i, p in enumerate(plotted))
         chart_series.append(
-            {"name": name, "css": SERIES_STYLES[index % len(SERIES_STYLES)], "points": plotted, "path": path}
+            {"name": name, "css": styles[index % len(styles)], "points": plotted, "path": path}
         )
     return GradeChart(
         width=width,
