@@ -38,6 +38,10 @@ class Chosen:
     unknown: list[str]
     left_out: list[Authority]
 
+    @property
+    def found(self) -> int:
+        return len(self.authorities) + len(self.left_out)
+
 
 def chosen_authorities(values: list[str]) -> Chosen:
     """The authorities named by slug ("leeds"), or by name in any case ("Bath and North East Somerset")."""
