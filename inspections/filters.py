@@ -261,7 +261,20 @@ class AuthorityFilterSet(FilterSet):
         widget=forms.CheckboxSelectMultiple,
     )
 
-    # "Graded X between dates": an overall effectiveness grade given in that time (inadequate since 2018).
+    class Meta:
+        model = Authority
+        fields = []
+
+    def filter_overall_grade(self, queryset, name, grades):
+        if not grades:
+            return queryset
+        return queryset.filter(latest_overall_grade__in=grades)
+
+
+class AuthorityListFilterSet(AuthorityFilterSet):
+    """The authorities page's filters: the API's, and "graded X between dates" (an overall
+    effectiveness grade given in that time: inadequate since 2018), which the API does not offer."""
+
     graded = django_filters.MultipleChoiceFilter(
         method="filter_graded",
         choices=Grade.choices,
@@ -277,15 +290,8 @@ class AuthorityFilterSet(FilterSet):
     # Drawn together as one question on the authorities page (authorities/graded_filter.html).
     GRADED_FIELDS = ("graded", "graded_from", "graded_to")
 
-    class Meta:
-        model = Authority
-        fields = []
+    class Meta(AuthorityFilterSet.Meta):
         form = GradedBetweenForm
-
-    def filter_overall_grade(self, queryset, name, grades):
-        if not grades:
-            return queryset
-        return queryset.filter(latest_overall_grade__in=grades)
 
     def filter_graded(self, queryset, name, value):
         """The three graded fields are one condition, applied once (for the first field given)."""

@@ -22,7 +22,13 @@ from django.views.decorators.http import require_safe
 from . import charts
 from .choices import FINDING_KIND_HINTS, FindingKind, FindingKindFilter, InspectionKind, JudgementArea, Region
 from .compare import compare_url, recurring_themes
-from .filters import AuthorityFilterSet, FindingFilterSet, InspectionFilterSet, asks_for_nothing
+from .filters import (
+    AuthorityFilterSet,
+    AuthorityListFilterSet,
+    FindingFilterSet,
+    InspectionFilterSet,
+    asks_for_nothing,
+)
 from .grades import latest_grade_annotations
 from .models import SAMPLE_EVERY, Authority, Inspection, Theme
 from .openapi import API_MAX_PAGE_SIZE, API_PAGE_SIZE, api_document
@@ -413,7 +419,7 @@ def _authorities_with_latest():
 
 
 def authority_list(request):
-    filterset = AuthorityFilterSet(request.GET or None, queryset=_authorities_with_latest().current())
+    filterset = AuthorityListFilterSet(request.GET or None, queryset=_authorities_with_latest().current())
     sort = request.GET.get("sort") if request.GET.get("sort") in AUTHORITY_SORTS else "name"
     ordering = (
         ["short_name"]

@@ -18,7 +18,7 @@ from inspections.compare import (
     improvement_themes,
     recurring_themes,
 )
-from inspections.filters import AuthorityFilterSet
+from inspections.filters import AuthorityListFilterSet
 from inspections.grades import NO_OVERALL_GRADE_2026, latest_grade_annotations
 from inspections.models import Authority, Finding, FindingTheme, Lexeme
 from inspections.similar import SIMILAR_AT_MOST, similar_findings, telling_lexemes
@@ -116,7 +116,7 @@ def graded_history():
 
 def filtered(**data) -> set[str]:
     queryset = Authority.objects.annotate(**latest_grade_annotations())
-    return set(AuthorityFilterSet(data, queryset=queryset).qs.values_list("slug", flat=True))
+    return set(AuthorityListFilterSet(data, queryset=queryset).qs.values_list("slug", flat=True))
 
 
 def test_graded_between_finds_an_overall_grade_in_those_dates(graded_history):
