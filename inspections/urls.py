@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import views, views_compare
 from .feeds import FindingSearchFeed
 
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path("findings/", views.finding_search, name="finding-search"),
     path("findings.csv", views.findings_csv, name="finding-csv"),
     path("findings.atom", FindingSearchFeed(), name="finding-feed"),
+    path("findings/<int:pk>/similar/", views_compare.finding_similar, name="finding-similar"),
+    path("compare/", views_compare.compare, name="compare"),
     path("authorities/", views.authority_list, name="authority-list"),
     path("authorities/<slug:slug>/", views.authority_detail, name="authority-detail"),
     path("inspections/<int:pk>/", views.inspection_detail, name="inspection-detail"),
