@@ -36,10 +36,11 @@ from .choices import (
     Region,
 )
 from .filters import AuthorityFilterSet, FindingFilterSet, InspectionFilterSet
+from .grades import latest_grade_annotations
 from .models import Authority as AuthorityRow
 from .models import Finding as FindingRow
 from .schemas import SLUG_PATTERN, Authority, Closed, Finding, FindingSerialiser, Inspection, Url
-from .selectors import SORTS, finding_results, inspections_with_judgements, latest_grades_subquery
+from .selectors import SORTS, finding_results, inspections_with_judgements
 
 API_PAGE_SIZE = 50
 API_MAX_PAGE_SIZE = 500
@@ -307,7 +308,7 @@ def findings(request, query: Query[FindingQuery], paging: Query[Paging]):
     url_name="api-authorities",
 )
 def authorities(request, query: Query[AuthorityQuery], paging: Query[Paging]):
-    with_grades = AuthorityRow.objects.annotate(latest_overall_grade=latest_grades_subquery())
+    with_grades = AuthorityRow.objects.annotate(**latest_grade_annotations())  # as the pages show it
     filterset = AuthorityFilterSet(request.GET or None, queryset=with_grades)
     return _page(request, filterset.qs.order_by("short_name", "slug"))  # two North Yorkshires
 

@@ -1,9 +1,11 @@
-"""Small server-rendered charts: an authority's grades as a table of coloured cells, and a theme's
-findings per year as SVG bars with their data for a text alternative (a table)."""
+"""Small server-rendered charts: an authority's grades as a table of coloured cells, authorities'
+grades over time as SVG lines (the compare page), and a theme's findings per year as SVG bars, each
+with its data for a text alternative (a table)."""
 
 from dataclasses import dataclass
+from datetime import date
 
-from .choices import InspectionKind, JudgementArea
+from .choices import Grade, InspectionKind, JudgementArea
 
 # The inspection types that grade, as the grade chart's column heads abbreviate them.
 KIND_SHORT = {
@@ -48,6 +50,64 @@ def grade_chart(inspections) -> GradeChart | None:
 
 
 SERIES_STYLES = ["series-a", "series-b", "series-c", "series-d", "series-e", "series-f"]
+# Best at the top; "adequate" (pre-2013) sits between good and requires improvement.
+GRADE_LEVELS = [Grade.OUTSTANDING, Grade.GOOD, Grade.ADEQUATE, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE]
+
+
+@dataclass
+class Point:
+    x: float
+    y: float
+    label: str
+
+
+@dataclass
+class LineChart:
+    width: int
+    height: int
+    rows: list[tuple[float, str]]  # (y, grade label) guide lines
+    years: list[tuple[float, int]]  # (x, year) axis ticks
+    series: list[dict]  # {"name", "css", "points": [Point], "path": "M..."}
+
+
+def grade_lines(
+    series: dict[str, list[tuple[date, str]]], width: int = 720, height: int = 240, styles=SERIES_STYLES
+) -> LineChart | None:
+    """Grades over time, one line per series (an authority compared): {label: [(date, grade slug)]};
+    each line takes the next of `styles` (CSS classes)."""
+    dated = [when for points in series.values() for when, _ in points]
+    if not dated:
+        return None
+    left, right, top, bottom = 150, 20, 16, 30
+    first, last = min(dated).year, max(dated).year + 1
+    span = max(last - first, 1)
+
+    def x_of(when: date) -> float:
+        return left + (when.year - first + (when.timetuple().tm_yday - 1) / 366) / span * (
+            width - left - right
+        )
+
+    def y_of(grade: str) -> float:
+        index = [level.value for level in GRADE_LEVELS].index(grade)
+        return top + index * (height - top - bottom) / (len(GRADE_LEVELS) - 1)
+
+    chart_series = []
+    for index, (name, points) in enumerate(series.items()):
+        plotted = [
+            Point(x_of(when), y_of(grade), f"{when:%B %Y}: {Grade(grade).label}") for when, grade in points
+        ]
+        plotted.sort(key=lambda point: point.x)
+        path = " ".join(f"{'M' if i == 0 else 'L'}{p.x:.1f},{p.y:.1f}" for i, p in enumerate(plotted))
+        chart_series.append(
+            {"name": name, "css": styles[index % len(styles)], "points": plotted, "path": path}
+        )
+    return LineChart(
+        width=width,
+        height=height,
+        rows=[(y_of(level.value), level.label.removesuffix(" to be good")) for level in GRADE_LEVELS],
+        years=[(x_of(date(year, 1, 1)), year) for year in range(first, last + 1)],
+        series=chart_series,
+    )
 
 
 @dataclass

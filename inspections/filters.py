@@ -10,12 +10,20 @@ from django import forms
 from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import BooleanField, F, Func, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
-from .choices import IMPROVEMENT_KINDS, AuthorityType, FindingKindFilter, Grade, InspectionKind, Region
+from .choices import (
+    IMPROVEMENT_KINDS,
+    AuthorityType,
+    FindingKindFilter,
+    Grade,
+    InspectionKind,
+    JudgementArea,
+    Region,
+)
 from .highlight import wanted_lexemes
-from .models import Authority, Finding, Inspection, Theme, WordPairs
+from .models import Authority, Finding, Inspection, Judgement, Theme, WordPairs
 
 SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
@@ -287,6 +295,17 @@ class FindingFilterForm(forms.Form):
         return cleaned
 
 
+class GradedBetweenForm(forms.Form):
+    """Graded dates given the wrong way round are read the right way round, as the search's are."""
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("graded_from"), cleaned.get("graded_to")
+        if start and end and start > end:
+            cleaned["graded_from"], cleaned["graded_to"] = end, start
+        return cleaned
+
+
 class FindingFilterSet(FilterSet):
     q = django_filters.CharFilter(
         method="filter_condition",
@@ -367,6 +386,54 @@ class AuthorityFilterSet(FilterSet):
         if not grades:
             return queryset
         return queryset.filter(latest_overall_grade__in=grades)
+
+
+class AuthorityListFilterSet(AuthorityFilterSet):
+    """The authorities page's filters: the API's, and "graded X between dates" (an overall
+    effectiveness grade given in that time: inadequate since 2018), which the API does not offer."""
+
+    graded = django_filters.MultipleChoiceFilter(
+        method="filter_graded",
+        choices=Grade.choices,
+        label="Graded overall",
+        widget=forms.CheckboxSelectMultiple,
+    )
+    graded_from = django_filters.DateFilter(
+        method="filter_graded", label="Graded from", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    graded_to = django_filters.DateFilter(
+        method="filter_graded", label="Graded to", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    # Drawn together as one question on the authorities page (authorities/graded_filter.html).
+    GRADED_FIELDS = ("graded", "graded_from", "graded_to")
+
+    class Meta(AuthorityFilterSet.Meta):
+        form = GradedBetweenForm
+
+    def filter_graded(self, queryset, name, value):
+        """The three graded fields are one condition, applied once (for the first field given)."""
+        data = self.form.cleaned_data
+        given = [field for field in self.GRADED_FIELDS if not asks_for_nothing(data.get(field))]
+        if not given or name != given[0]:
+            return queryset
+        return queryset.filter(
+            graded_between(data.get("graded"), data.get("graded_from"), data.get("graded_to"))
+        )
+
+
+def graded_between(grades, start, end) -> Exists:
+    """Authorities given one of these overall effectiveness grades (any, if none are named) by an
+    inspection dated from start to end (either may be open)."""
+    judgements = Judgement.objects.filter(
+        inspection__authority=OuterRef("pk"), area=JudgementArea.OVERALL_EFFECTIVENESS
+    )
+    if grades:
+        judgements = judgements.filter(grade__in=grades)
+    if start:
+        judgements = judgements.filter(inspection__date__gte=start)
+    if end:
+        judgements = judgements.filter(inspection__date__lte=end)
+    return Exists(judgements)
 
 
 class InspectionFilterSet(FilterSet):

@@ -494,6 +494,21 @@ class SearchWord(models.Model):
         return self.word
 
 
+class Lexeme(models.Model):
+    """A lexeme of findings' text (English stemming, as the search reads it) and how many findings
+    hold it: how telling a word is, for finding similar findings (inspections.similar). Database
+    triggers keep the counts as findings are inserted, deleted or have their text changed (migration
+    0014), so reading a finding's rarest words is one indexed lookup however large the archive."""
+
+    lexeme = models.TextField(
+        primary_key=True, help_text="The lexeme, as to_tsvector('english', …) writes it."
+    )
+    findings = models.PositiveIntegerField(help_text="How many findings' text holds it.")
+
+    def __str__(self):
+        return f"{self.lexeme} ({self.findings})"
+
+
 class StagedStatus(models.TextChoices):
     PARSED = "parsed", "Ready to publish"
     REFUSED = "refused", "Refused"

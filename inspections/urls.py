@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views, views_alerts
+from . import views, views_alerts, views_compare
 from .feeds import FindingSearchFeed
 
 urlpatterns = [
@@ -9,6 +9,8 @@ urlpatterns = [
     path("findings/", views.finding_search, name="finding-search"),
     path("findings.csv", views.findings_csv, name="finding-csv"),
     path("findings.atom", FindingSearchFeed(), name="finding-feed"),
+    path("findings/<int:pk>/similar/", views_compare.finding_similar, name="finding-similar"),
+    path("compare/", views_compare.compare, name="compare"),
     path("alerts/", views_alerts.alert_subscribe, name="alert-subscribe"),
     path("alerts/requested/", views_alerts.alert_requested, name="alert-requested"),
     path("alerts/confirm/<str:token>/", views_alerts.alert_confirm, name="alert-confirm"),

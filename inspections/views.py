@@ -19,15 +19,17 @@ from django.views.decorators.http import require_safe
 from . import charts
 from .authority_names import authorities_named
 from .choices import FINDING_KIND_HINTS, FindingKind, FindingKindFilter, InspectionKind, JudgementArea, Region
+from .compare import compare_url, recurring_themes
 from .filters import (
     DATE_FILTERS,
     DATE_PARTS,
-    AuthorityFilterSet,
+    AuthorityListFilterSet,
     FindingFilterSet,
     asks_for_nothing,
     date_boxes,
     dates_in_boxes,
 )
+from .grades import latest_grade_annotations
 from .models import SAMPLE_EVERY, Authority, Inspection, Theme
 from .schemas import FindingSerialiser
 from .selectors import (
@@ -38,7 +40,6 @@ from .selectors import (
     finding_results,
     inspection_findings,
     inspections_with_judgements,
-    latest_grades_subquery,
     search_findings,
     searches_no_words,
     suggest_spelling,
@@ -319,10 +320,9 @@ AUTHORITY_SORTS = {"name": "Name", "latest": "Latest inspection"}
 def _authorities_with_latest():
     latest = Inspection.objects.filter(authority=OuterRef("pk")).order_by("-date", "-pk")
     return Authority.objects.annotate(
-        latest_overall_grade=latest_grades_subquery(),
-        # the grade's own inspection: the latest inspection (a focused visit) may grade nothing
-        latest_overall_grade_date=latest_grades_subquery(field="inspection__date"),
-        latest_overall_grade_inspection_id=latest_grades_subquery(field="inspection_id"),
+        # the latest graded inspection's own grade, date and id (grades.py): the latest inspection
+        # (a focused visit) may grade nothing, and a 2026 ILACS gives no overall grade
+        **latest_grade_annotations(),
         latest_inspection_date=Subquery(latest.values("date")[:1]),
         latest_inspection_kind=Subquery(latest.values("kind")[:1]),
         latest_inspection_id=Subquery(latest.values("pk")[:1]),
@@ -331,7 +331,7 @@ def _authorities_with_latest():
 
 
 def authority_list(request):
-    filterset = AuthorityFilterSet(request.GET or None, queryset=_authorities_with_latest().current())
+    filterset = AuthorityListFilterSet(request.GET or None, queryset=_authorities_with_latest().current())
     sort = request.GET.get("sort") if request.GET.get("sort") in AUTHORITY_SORTS else "name"
     ordering = (
         ["short_name"]
@@ -353,12 +353,15 @@ def authority_list(request):
 
 
 def authority_detail(request, slug):
-    authority = get_object_or_404(Authority.objects.prefetch_related("replaced_by", "replaces"), slug=slug)
+    authority = get_object_or_404(
+        Authority.objects.annotate(**latest_grade_annotations()).prefetch_related("replaced_by", "replaces"),
+        slug=slug,
+    )
     timeline = list(authority_timeline(authority))
     neighbours = (
-        _authorities_with_latest().filter(neighbour_of=authority).order_by("short_name")
+        list(_authorities_with_latest().filter(neighbour_of=authority).order_by("short_name"))
         if authority.is_current
-        else Authority.objects.none()
+        else []
     )
     theme_counts = authority_theme_counts(authority)
     context = {
@@ -367,6 +370,8 @@ def authority_detail(request, slug):
         "chart": charts.grade_chart(timeline[::-1]),
         "neighbours": neighbours,
         "theme_counts": theme_counts,
+        "recurring": recurring_themes([authority.pk, *(p.pk for p in authority.replaces.all())]),
+        "compare_neighbours_url": compare_url([authority, *neighbours]),
     }
     return render(request, "authorities/detail.html", context)
 

@@ -73,7 +73,7 @@ GRADE_WORDS = {
     Grade.OUTSTANDING: r"\boutstanding\b",
     Grade.GOOD: r"\bgood\b",
     Grade.ADEQUATE: r"\badequate\b",
-    Grade.REQUIRES_IMPROVEMENT: r"\brequires? improvement\b",
+    Grade.REQUIRES_IMPROVEMENT: r"\brequires?\s+improvement\b",  # a report may wrap it over two lines
     Grade.INADEQUATE: r"\binadequate\b",
 }
 AREA_WORDS = {
@@ -304,3 +304,18 @@ def graded_report_texts() -> dict[str, str]:
 def test_a_damaged_real_report_gives_no_grade_it_does_not_print(graded_report_texts, data):
     text = data.draw(damaged(graded_report_texts))
     assert_nothing_invented(parse_or_refuse(text), text)
+
+
+def test_a_grade_wrapped_over_two_lines_counts_as_printed():
+    """Found by the damaged-seed property: the graded seed's sentence "…adoption performance is that it
+    requires / improvement" kept alone is read rightly; the check must allow the line break."""
+    text = (
+        "Rutland County Council\nInspection of services for children in need of help and\n"
+        "protection, children looked after and care leavers\nand\n"
+        "Review of the effectiveness of the Local Safeguarding Children\nBoard1\n"
+        "Inspection date: 14 November 2016 to 7 December 2016\nReport published: 13 February 2017\n\n"
+        "The graded judgement for adoption performance is that it requires\nimprovement"
+    )
+    report = parse_report(text.encode(), "x.txt")
+    assert [(j.area, j.grade) for j in report.judgements] == [("adoption", "requires_improvement")]
+    assert_nothing_invented(report, text)

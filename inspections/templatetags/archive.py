@@ -6,6 +6,7 @@ from django.utils.safestring import mark_safe
 
 from inspections.choices import Grade
 from inspections.citations import finding_citation
+from inspections.grades import no_overall_grade_label
 
 register = template.Library()
 GRADE_LABELS = dict(Grade.choices)
@@ -30,17 +31,21 @@ def grade(value: str | None) -> str:
 
 # An authority's latest overall grade with the date of the inspection that gave it, linked.
 GRADED_ON = '{} <a class="graded-on" href="{}">{}</a>'
+NO_OVERALL = '<span class="no-overall">{}</span>'
 
 
 @register.simple_tag
 def latest_grade(authority) -> str:
-    """The authority's latest overall grade, dated by its own inspection (never the latest one's)."""
-    if not authority.latest_overall_grade:
+    """The overall grade of the authority's latest graded inspection, dated by that inspection (never
+    the latest one's); where it gave none (a 2026 ILACS), that, never an older grade (grades.py)."""
+    if not authority.latest_overall_grade_inspection_id:
         return NO_GRADE
     when = authority.latest_overall_grade_date
     return format_html(
         GRADED_ON,
-        grade(authority.latest_overall_grade),
+        grade(authority.latest_overall_grade)
+        if authority.latest_overall_grade
+        else format_html(NO_OVERALL, no_overall_grade_label(authority.latest_graded_kind)),
         reverse("inspection-detail", args=[authority.latest_overall_grade_inspection_id]),
         f"{when:%b %Y}" if when else "undated",
     )

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('inspections', '0013_assessment_exclusion_and_retag'),
+        ('inspections', '0014_similar_findings_lexemes'),
     ]
 
     operations = [
