@@ -40,7 +40,8 @@ from .grades import latest_grade_annotations
 from .models import Authority as AuthorityRow
 from .models import Finding as FindingRow
 from .schemas import SLUG_PATTERN, Authority, Closed, Finding, FindingSerialiser, Inspection, Url
-from .selectors import SORTS, finding_results, inspections_with_judgements
+from .search import SORTS
+from .selectors import inspections_with_judgements
 
 API_PAGE_SIZE = 50
 API_MAX_PAGE_SIZE = 500
@@ -284,10 +285,7 @@ UNAVAILABLE = {503: None}  # the database is unavailable for a moment: try again
     url_name="api-findings",
 )
 def findings(request, query: Query[FindingQuery], paging: Query[Paging]):
-    filterset = FindingFilterSet(request.GET or None)
-    text = filterset.search_text
-    sort = query.sort if query.sort and (query.sort != "relevance" or text) else None
-    ordered = finding_results(filterset, sort or ("relevance" if text else "newest"))
+    ordered = FindingRow.objects.search(FindingFilterSet(request.GET or None), query.sort)
     serialise = FindingSerialiser(request)
 
     def fetch(ids):

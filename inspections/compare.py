@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from .choices import IMPROVEMENT_KINDS, FindingKind, InspectionKind
 from .grades import OVERALL, latest_grade_annotations, no_overall_grade_label
 from .models import Authority, Inspection, Judgement, Theme
-from .selectors import _by_version
+from .search import by_version
 
 MAX_COMPARED = 12
 IMPROVEMENT = [str(kind) for kind in IMPROVEMENT_KINDS]
@@ -207,7 +207,7 @@ def national_theme_counts() -> tuple[dict[int, int], int]:
             cursor.execute(NATIONAL_TOTAL, [IMPROVEMENT])
             return counts, cursor.fetchone()[0]
 
-    return _by_version("national-improvement-themes", compute)
+    return by_version("national-improvement-themes", compute)
 
 
 def improvement_themes(authorities: list[Authority]) -> list[ThemeRow]:

@@ -11,7 +11,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.http import urlencode
 
 from .filters import FindingFilterSet
-from .selectors import finding_results
+from .models import Finding
 
 FEED_ENTRIES = 50
 # Characters XML 1.0 cannot carry at all (a PDF's text can hold form feeds and other controls).
@@ -65,7 +65,7 @@ class FindingSearchFeed(Feed):
         return f"The newest {FEED_ENTRIES} findings from Ofsted's inspection reports that match this search."
 
     def items(self, search):
-        findings = list(finding_results(search.filterset, "newest")[:FEED_ENTRIES])
+        findings = list(Finding.objects.search(search.filterset, "newest")[:FEED_ENTRIES])
         for finding in findings:
             finding.permalink = search.site + finding.get_absolute_url()
         return findings

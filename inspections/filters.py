@@ -2,16 +2,12 @@
 
 import calendar
 import datetime
-import functools
 import re
 
 import django_filters
 from django import forms
-from django.contrib.postgres.search import SearchQuery
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .choices import (
     IMPROVEMENT_KINDS,
@@ -22,76 +18,10 @@ from .choices import (
     JudgementArea,
     Region,
 )
-from .highlight import wanted_lexemes
-from .models import Authority, Finding, Inspection, Judgement, Theme, WordPairs
+from .models import Authority, Finding, Inspection, Judgement, Theme
+from .search import IMPROVEMENT, asks_for_nothing, text_condition
 
-SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
-IMPROVEMENT = FindingKindFilter.IMPROVEMENT.value  # the finding-type filter's "All improvement points"
-
-
-def search_query(text: str) -> SearchQuery:
-    """Websearch syntax: "a phrase", either OR other, -excluded; never a syntax error."""
-    return SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-
-
-def required_phrases(text: str) -> list[str]:
-    """The quoted phrases of a websearch query that every match must hold: not one preceded by
-    "-", nor any when the query says OR anywhere (a phrase may then be one choice of several),
-    nor a last phrase left unclosed. Leaving a phrase out is always safe: see text_condition."""
-    parts = text.split('"')
-    outside, inside = parts[0::2], parts[1::2]  # each phrase follows the text before it
-    if len(parts) % 2 == 0:
-        inside.pop()  # an odd number of quote marks: the last phrase is not closed
-    if any(re.search(r"\bor\b", part, re.IGNORECASE) for part in outside):
-        return []
-    return [
-        phrase for before, phrase in zip(outside, inside, strict=False) if not before.rstrip().endswith("-")
-    ]
-
-
-@functools.lru_cache(maxsize=1024)
-def phrase_word_pairs(phrase: str) -> tuple[str, ...]:
-    """A phrase's adjacent word pairs as the database reads them (models.WordPairs)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT tsvector_to_array(finding_word_pairs(to_tsvector(%s::regconfig, %s)))",
-            [SEARCH_CONFIG, phrase],
-        )
-        return tuple(cursor.fetchone()[0])
-
-
-@functools.lru_cache(maxsize=1024)
-def query_lexemes(text: str) -> frozenset[str]:
-    """The lexemes a websearch query asks for, not counting those it excludes with "-"."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT websearch_to_tsquery(%s::regconfig, %s)::text", [SEARCH_CONFIG, text])
-        return wanted_lexemes(cursor.fetchone()[0])
-
-
-def _tsquery_lexeme(lexeme: str) -> str:
-    return "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def text_condition(text: str) -> Q:
-    """The findings a websearch query matches. A phrase's matches are first narrowed to the
-    findings holding each of its word pairs (their own index): the index of words alone gives every
-    finding holding the phrase's words anywhere, each then read to see whether they stand together,
-    several times the work. The query itself still decides, written as a function call so that
-    PostgreSQL does not also read the index of words for it."""
-    query = search_query(text)
-    pairs = sorted({pair for phrase in required_phrases(text) for pair in phrase_word_pairs(phrase)})
-    if not pairs:
-        return Q(search_vector=query)
-    holds_pairs = Func(
-        WordPairs("search_vector"),
-        RawSQL("%s::tsquery", [" & ".join(map(_tsquery_lexeme, pairs))]),
-        template="%(expressions)s",
-        arg_joiner=" @@ ",
-        output_field=BooleanField(),
-    )
-    matches = Func(F("search_vector"), query, function="ts_match_vq", output_field=BooleanField())
-    return Q(holds_pairs) & Q(matches)
 
 
 def kinds_chosen(values) -> list[str]:
@@ -100,17 +30,10 @@ def kinds_chosen(values) -> list[str]:
     return list(dict.fromkeys(map(str, kinds)))
 
 
-def asks_for_nothing(value) -> bool:
-    """Whether a filter's cleaned value chooses nothing (no text, no box ticked, no date)."""
-    if isinstance(value, QuerySet) and value.query.is_empty():
-        return True  # no model choice ticked: told without compiling the query to run it
-    return value is None or (not isinstance(value, str) and not value)
-
-
 def finding_condition(name: str, value) -> Q | None:
     """What one finding filter keeps, on the finding's own row (its copies of its inspection's
     authority, kind and date, of the grade that applies to it and of its themes); None when the
-    value asks for nothing. The FilterSet and the one-pass facet counts (selectors) both use it."""
+    value asks for nothing. The FilterSet and the search's one pass (search.engine) both use it."""
     if asks_for_nothing(value):
         return None
     match name:

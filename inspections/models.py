@@ -8,12 +8,21 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
-from django.db.models import F, Func, Q
-from django.db.models.functions import Coalesce, Mod, Replace
-from django.db.models.lookups import Exact
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce, Replace
 from django.urls import reverse
 
 from .choices import AuthorityType, FindingKind, Grade, InspectionKind, JudgementArea, Region, choice_values
+from .search import (
+    IN_SAMPLE,
+    FindingSearch,
+    SearchTerms,
+    WordPairs,
+    chosen_sort,
+    default_sort,
+    ordered,
+    search_page,
+)
 
 
 def _in_choices(field: str, choices) -> Q:
@@ -312,22 +321,32 @@ def _quoted(items: list[str]) -> str:
     return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
 
 
-# One finding in SAMPLE_EVERY (those whose id is a multiple of it) forms the sample that broad
-# searches estimate their counts from. Ids are handed out in order, so the sample is spread evenly
-# over every report, authority and year.
-SAMPLE_EVERY = 32
-IN_SAMPLE = Q(Exact(Mod("id", SAMPLE_EVERY), 0))
+class FindingQuerySet(models.QuerySet):
+    def search(self, filterset, sort: str | None = None) -> "FindingQuerySet":
+        """The findings a FindingFilterSet keeps, in the order asked for (None: the search's default,
+        search.default_sort), with their inspections and authorities; without the search vector or
+        the report's whole text (tens of kilobytes, which would be read, detoasted and sent for
+        every finding listed). For the CSV export, the feed and the API; the search page has
+        search_page."""
+        terms = SearchTerms.of(filterset)
+        findings = (
+            self.filter(*terms.conditions.values())
+            .select_related("inspection__authority")
+            .defer("search_vector", "inspection__text")
+        )
+        has_text = bool(terms.text)
+        return ordered(findings, chosen_sort(sort, has_text) or default_sort(has_text), terms.text)
 
 
-class WordPairs(Func):
-    """Every two adjacent words of a search vector, each pair one lexeme ("reflect supervis"), made
-    by the database function finding_word_pairs (migration 0006). A finding holds a phrase only if
-    it holds each of the phrase's pairs, so an index of the pairs finds the few findings that may
-    hold a phrase, where the index of words finds every finding holding all its words (several
-    times as many), each then read to check where its words stand."""
-
-    function = "finding_word_pairs"
-    output_field = SearchVectorField()
+class FindingManager(models.Manager.from_queryset(FindingQuerySet)):
+    def search_page(
+        self, filterset, sort: str | None, page_number, *, per_page: int = 20, orphans: int = 3
+    ) -> FindingSearch:
+        """A page of the findings a FindingFilterSet keeps, in the order asked for (None: the default),
+        with how many there are and every facet's counts, exact or estimated (search.engine)."""
+        return search_page(
+            self.get_queryset(), filterset, sort, page_number, per_page=per_page, orphans=orphans
+        )
 
 
 def _without_angle_brackets(field: str) -> Replace:
@@ -414,6 +433,8 @@ class Finding(models.Model):
         help_text="The ids of the finding's themes, ascending (a copy of its tags kept by the database).",
     )
 
+    objects = FindingManager()
+
     class Meta:
         ordering = ["inspection", "order"]
         indexes = [
@@ -427,7 +448,7 @@ class Finding(models.Model):
             ),
             models.Index(fields=["inspection_date", "inspection", "order"], name="finding_oldest"),
             # The sample that counts are estimated from when a search matches more findings than
-            # can be counted quickly (selectors.search_findings): its text index and its browsing
+            # can be counted quickly (search.engine): its text index and its browsing
             # index, each a small fraction of the whole.
             GinIndex(fields=["search_vector"], name="finding_sample_search", condition=IN_SAMPLE),
             # Phrase searches look up the phrase's word pairs (filters.finding_condition).

@@ -127,7 +127,7 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Search counts and pages are cached under the archive's version (selectors.search_findings), so no
+# Search counts and pages are cached under the archive's version (search.engine), so no
 # cached figure outlives a change to the archive. Each server process keeps its own; point this at
 # a shared cache (Redis, Memcached) to share them between processes.
 CACHES = {
@@ -140,7 +140,7 @@ CACHES = {
 
 # A text search whose counts would read more findings than this (judged from the sample; browsing
 # without text may read 4 times as many) shows estimated counts and lists its findings newest
-# first, rather than counting and ranking every match (selectors.search_findings). 6,000 keeps
+# first, rather than counting and ranking every match (search.engine). 6,000 keeps
 # every search under 100 ms on a 2-core machine at a million findings (README, "Performance").
 ARCHIVE_EXACT_COUNTS_UP_TO = int(os.environ.get("ARCHIVE_EXACT_COUNTS_UP_TO", "6000"))
 

@@ -25,23 +25,19 @@ from .filters import (
     DATE_PARTS,
     AuthorityListFilterSet,
     FindingFilterSet,
-    asks_for_nothing,
     date_boxes,
     dates_in_boxes,
 )
 from .grades import latest_grade_annotations
-from .models import SAMPLE_EVERY, Authority, Inspection, Theme
+from .models import Authority, Finding, Inspection, Theme
+from .presenters import inspection_findings, search_results
 from .schemas import FindingSerialiser
+from .search import SAMPLE_EVERY, SORTS, asks_for_nothing, searches_no_words
 from .selectors import (
-    SORTS,
     archive_figures,
     authority_theme_counts,
     authority_timeline,
-    finding_results,
-    inspection_findings,
     inspections_with_judgements,
-    search_findings,
-    searches_no_words,
     suggest_spelling,
     theme_figures,
     themes_with_counts,
@@ -59,12 +55,6 @@ def home(request):
 
 
 # Findings search -------------------------------------------------------------------------------
-
-
-def _sort_chosen(request, has_query: bool) -> str | None:
-    """The order the visitor chose, or None to leave it to the search."""
-    sort = request.GET.get("sort", "")
-    return sort if sort in SORTS and (sort != "relevance" or has_query) else None
 
 
 def _selected_tags(request, filterset: FindingFilterSet, facets) -> list[dict]:
@@ -154,10 +144,11 @@ def finding_search(request):
         return HttpResponseRedirect(f"{request.path}?{canonical.urlencode()}")
     filterset = FindingFilterSet(request.GET or None)
     query_text = filterset.search_text if filterset.is_bound else ""
-    sort = _sort_chosen(request, bool(query_text))
-    search = search_findings(filterset, sort, request.GET.get("page"), per_page=PAGE_SIZE, orphans=3)
+    search = Finding.objects.search_page(
+        filterset, request.GET.get("sort"), request.GET.get("page"), per_page=PAGE_SIZE, orphans=3
+    )
     page, facets = search.page, search.facets
-    findings = list(page.object_list)  # with their snippets and theme tags (selectors.page_findings)
+    findings = search_results(page.object_list, query_text, search.labels)  # snippets, theme tags
     tags = _selected_tags(request, filterset, facets)
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
@@ -246,7 +237,7 @@ def findings_csv(request):
     byte-order mark: without one Excel on Windows reads UTF-8 as its own code page (– and £ garbled)."""
     filterset = FindingFilterSet(request.GET or None)
     serialise = FindingSerialiser(request)
-    findings = finding_results(filterset, "oldest").values_list(*serialise.columns)
+    findings = Finding.objects.search(filterset, "oldest").values_list(*serialise.columns)
     regions, kinds = dict(Region.choices), dict(InspectionKind.choices)
     finding_kinds, areas = dict(FindingKind.choices), dict(JudgementArea.choices)
     authorities = {

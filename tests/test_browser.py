@@ -8,7 +8,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from inspections.models import SAMPLE_EVERY, Finding, Inspection
+from inspections.models import Finding, Inspection
+from inspections.search import SAMPLE_EVERY
 
 from .browser import (
     AXE_LAYOUT_OPTIONS,

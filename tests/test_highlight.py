@@ -15,8 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inspections import highlight, selectors
-from inspections.filters import query_lexemes
+from inspections import highlight, presenters
 from inspections.highlight import (
     FRAGMENT_DELIMITER,
     FRAGMENTS,
@@ -26,7 +25,8 @@ from inspections.highlight import (
     wanted_lexemes,
     word_starts,
 )
-from inspections.selectors import lexemes_of_words, mark_matches
+from inspections.presenters import lexemes_of_words, mark_matches
+from inspections.search import query_lexemes
 
 from .conftest import SEEDS
 
@@ -217,11 +217,11 @@ def test_results_mark_matches_in_each_finding_or_show_them_plain_without_a_query
 
 @pytest.mark.django_db
 def test_a_process_holds_the_lexemes_of_a_limited_number_of_words(monkeypatch):
-    monkeypatch.setattr(selectors, "WORD_LEXEMES_HELD", 3)
-    monkeypatch.setattr(selectors, "_word_lexemes", {})
+    monkeypatch.setattr(presenters, "WORD_LEXEMES_HELD", 3)
+    monkeypatch.setattr(presenters, "_word_lexemes", {})
     assert lexemes_of_words({"supervision", "the"}) == {"supervision": ("supervis",), "the": ()}
     assert lexemes_of_words({"plans", "care"}) == {"plans": ("plan",), "care": ("care",)}
-    assert len(selectors._word_lexemes) <= 3
+    assert len(presenters._word_lexemes) <= 3
     with CaptureQueriesContext(connection) as queries:
         assert lexemes_of_words({"plans"}) == {"plans": ("plan",)}
     assert len(queries) == 0  # held: not asked again

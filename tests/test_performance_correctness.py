@@ -24,16 +24,19 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from inspections.choices import IMPROVEMENT_KINDS, FindingKind, Grade, InspectionKind, JudgementArea
-from inspections.filters import FindingFilterSet, phrase_word_pairs, required_phrases, text_condition
-from inspections.models import SAMPLE_EVERY, Authority, Finding, FindingTheme, Inspection, Judgement, Theme
-from inspections.selectors import (
+from inspections.filters import FindingFilterSet
+from inspections.models import Authority, Finding, FindingTheme, Inspection, Judgement, Theme
+from inspections.search import (
     FACETS,
+    SAMPLE_EVERY,
     archive_version,
-    authority_theme_counts,
     estimate,
-    ordered_finding_ids,
-    search_findings,
+    ordered_ids,
+    phrase_word_pairs,
+    required_phrases,
+    text_condition,
 )
+from inspections.selectors import authority_theme_counts
 from inspections.services import inspection_reparse, report_ingest
 from inspections.themes import tag_findings
 
@@ -220,7 +223,7 @@ def test_count_facets_and_every_page_match_plain_queries(archive, filters):
             pages = max(1, -(-len(expected) // 5))
             for number in sorted({1, 2, pages // 2, pages, pages + 3} - {0}):  # past the end: the last
                 filterset = FindingFilterSet(query_dict(params))
-                search = search_findings(filterset, sort, str(number), per_page=5, orphans=1)
+                search = Finding.objects.search_page(filterset, sort, str(number), per_page=5, orphans=1)
                 assert search.count == len(expected), (params, sort)
                 bottom = (search.page.number - 1) * 5
                 got = [finding.pk for finding in search.page.object_list]
@@ -241,7 +244,9 @@ def test_broad_searches_estimate_counts_from_the_sample_and_page_exactly(archive
         read = functools.reduce(
             operator.or_, [plain(params, skip=name) for name in facet_filters] or [plain(params)]
         )
-        search = search_findings(FindingFilterSet(query_dict(params)), None, "1", per_page=5, orphans=1)
+        search = Finding.objects.search_page(
+            FindingFilterSet(query_dict(params)), None, "1", per_page=5, orphans=1
+        )
         if not in_sample(read).exists():  # none in the sample: counted exactly, relevance first as ever
             assert not search.approximate, params
             assert search.sort == ("relevance" if query else "newest")
@@ -269,7 +274,9 @@ def test_broad_searches_estimate_counts_from_the_sample_and_page_exactly(archive
         got = [f.pk for f in search.page.object_list]
         assert got == expected[: len(got)] and len(got) >= min(5, len(expected)), params
         for sort in ["relevance", "oldest"] if query else ["oldest"]:
-            chosen = search_findings(FindingFilterSet(query_dict(params)), sort, "2", per_page=5, orphans=1)
+            chosen = Finding.objects.search_page(
+                FindingFilterSet(query_dict(params)), sort, "2", per_page=5, orphans=1
+            )
             assert chosen.sort == sort and chosen.facets_approximate, params
             expected = plain_ordered(params, sort)
             start = (chosen.page.number - 1) * 5
@@ -281,7 +288,7 @@ def test_broad_searches_estimate_counts_from_the_sample_and_page_exactly(archive
 @pytest.mark.parametrize("filters", FILTERS, ids=lambda filters: "&".join(filters) or "no filters")
 def test_pages_read_by_date_either_way_match_plain_queries(archive, filters):
     """An estimated search's page by date, from the date index walked or from every match read and
-    sorted (search_findings chooses by what the sample says): the same findings either way."""
+    sorted (the search chooses by what the sample says): the same findings either way."""
     for query in QUERIES:
         params = {**filters, **({"q": query} if query else {})}
         conditions = FindingFilterSet(query_dict(params)).conditions()
@@ -290,7 +297,9 @@ def test_pages_read_by_date_either_way_match_plain_queries(archive, filters):
             for start in [0, 3, 17, len(expected) - 2]:
                 start = max(start, 0)
                 for read_all in [False, True]:
-                    got = ordered_finding_ids(conditions, query or "", sort, start, 6, read_all=read_all)
+                    got = ordered_ids(
+                        Finding.objects.all(), conditions, query or "", sort, start, 6, read_all=read_all
+                    )
                     assert got == expected[start : start + 6], (params, sort, start, read_all)
 
 
@@ -323,7 +332,9 @@ def test_the_page_says_when_its_counts_are_estimates(client, archive, settings):
 def test_out_of_range_pages_are_paged_as_the_paginator_does(archive, page):
     params = {"q": "supervision"}
     expected = plain_ordered(params, "relevance")
-    search = search_findings(FindingFilterSet(query_dict(params)), "relevance", page, per_page=7, orphans=2)
+    search = Finding.objects.search_page(
+        FindingFilterSet(query_dict(params)), "relevance", page, per_page=7, orphans=2
+    )
     number = search.page.number
     assert number == (1 if page in ("abc", "", None) else search.page.paginator.num_pages)
     assert [f.pk for f in search.page.object_list] == expected[
@@ -338,7 +349,7 @@ def test_invalid_filter_values_are_ignored_like_the_results(archive):
         "kind": ["area_for_improvement"],
         "date_from": "nope",
     }
-    search = search_findings(FindingFilterSet(query_dict(params)), "relevance", "1")
+    search = Finding.objects.search_page(FindingFilterSet(query_dict(params)), "relevance", "1")
     # as before: a filter in error turns relevance off, while the text still filters
     expected = plain_ordered({"q": "supervision", "kind": ["area_for_improvement"]}, "newest")
     assert search.count == len(expected)
@@ -378,12 +389,12 @@ def test_the_api_pages_through_what_plain_queries_give(client, archive, sort):
 
 def test_browsing_counts_are_cached_until_the_archive_changes(archive):
     params = {"authority": ["leeds"]}
-    first = search_findings(FindingFilterSet(query_dict(params)), "newest", "1")
+    first = Finding.objects.search_page(FindingFilterSet(query_dict(params)), "newest", "1")
     version = archive_version()
     inspection = Inspection.objects.filter(authority__slug="leeds").first()
     FindingFactory(inspection=inspection, order=500, kind="strength", text="A new strength in Leeds.")
     assert archive_version() != version
-    second = search_findings(FindingFilterSet(query_dict(params)), "newest", "1")
+    second = Finding.objects.search_page(FindingFilterSet(query_dict(params)), "newest", "1")
     assert second.count == first.count + 1 == len(plain_ordered(params, "newest"))
     kinds = {o.value: o.count for f in second.facets if f.name == "kind" for o in f.options}
     assert kinds == plain_facets(params)["kind"]
@@ -403,7 +414,7 @@ def test_every_write_to_the_archive_changes_its_version(archive, write):
     version = archive_version()
     write()
     assert archive_version() != version
-    search = search_findings(FindingFilterSet(query_dict({})), "newest", "1")
+    search = Finding.objects.search_page(FindingFilterSet(query_dict({})), "newest", "1")
     facets = {facet.name: {o.value: o.count for o in facet.options} for facet in search.facets}
     assert facets == plain_facets({})
 

@@ -13,12 +13,25 @@ from django.urls import reverse
 
 from inspections import selectors
 from inspections.filters import FindingFilterSet
-from inspections.models import Authority, FindingTheme, SearchWord
-from inspections.selectors import finding_facets, finding_results, page_findings
+from inspections.models import Authority, Finding, FindingTheme, SearchWord
+from inspections.presenters import search_results
+from inspections.search import archive_version, labels_of
+from inspections.search.engine import page_rows
 
 from .factories import FindingFactory, InspectionFactory, JudgementFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def finding_facets(filterset: FindingFilterSet):
+    """The search page's facets for the filters."""
+    return Finding.objects.search_page(filterset, "newest", 1).facets
+
+
+def page_findings(ids: list[int], query_text: str):
+    """The findings with these ids as a search's page lists them."""
+    labels = labels_of(archive_version(), Finding.objects.all())
+    return search_results(page_rows(Finding.objects.all(), ids), query_text, labels)
 
 
 @pytest.fixture
@@ -67,7 +80,7 @@ def search(query: str = "", **filters) -> list[str]:
     for name, values in filters.items():
         data.setlist(name, values if isinstance(values, list) else [values])
     filterset = FindingFilterSet(data)
-    return list(finding_results(filterset, "relevance").values_list("text", flat=True))
+    return list(Finding.objects.search(filterset, "relevance").values_list("text", flat=True))
 
 
 def keys(archive, texts):
@@ -116,7 +129,7 @@ def test_bad_filter_values_are_ignored_and_reported(archive):
     data = QueryDict("region=atlantis&kind=area_for_improvement&date_from=yesterday&authority=nowhere")
     filterset = FindingFilterSet(data)
     assert set(filterset.errors) == {"region", "date_from", "authority"}
-    assert keys(archive, finding_results(filterset, "newest").values_list("text", flat=True)) == {
+    assert keys(archive, Finding.objects.search(filterset, "newest").values_list("text", flat=True)) == {
         "supervised"
     }
 

@@ -1,7 +1,7 @@
 """`manage.py bench`: the pages' query mix, timed, beside its floor and SQLite FTS5.
 
 Every figure is taken through the code the pages use: each search is a real request for
-/findings/?… (the FilterSet, the selectors, the facet counts, the page of 20 with highlights, the
+/findings/?… (the FilterSet, the search, the facet counts, the page of 20 with highlights, the
 template), made with Django's test Client in a child process that plays the serving process, so its
 peak memory is the serving process's. Beside each search the bench shows
 
@@ -675,7 +675,7 @@ def report(cases, served, floors, counts, sqlite_ms, hits, sqlite_note, load_bef
             "rows/s with < 100 MB growth; peak RSS ≤ 250 MB. SQLite and the floor are shown for comparison."
         )
     out.append(
-        "warm and cold: the request without its template rendering (the FilterSet, the selectors, the "
+        "warm and cold: the request without its template rendering (the FilterSet, the search, the "
         "facet counts, the page of 20 with highlights), nothing cached (each process holds only the "
         "authorities' and themes' names and the sample's size, per archive version, the word pairs and "
         "lexemes of the queries it has searched for, and the lexemes of the words it has marked); page p95: the whole request, "

@@ -1,0 +1,364 @@
+"""A findings search: a page of its findings, how many there are and every facet's counts, exact
+where counting them is cheap and estimated from the sample where it is not (and marked so).
+
+The sample (one finding in SAMPLE_EVERY, with indexes of its own) is read first. When it says the
+count and facets would read at most ARCHIVE_EXACT_COUNTS_UP_TO findings (the matches of the text and
+dates that at most one facet filter turns away; BROWSING_READS_PER_SEARCH_READ times as many
+without a text query), one pass over them gives the exact count, every facet's counts and the page's
+ids. When they would read more, the counts are the sample's, scaled and marked as estimates, and the
+page is still exact but newest first by default (ordering.default_sort). Counts and pages are cached
+under the archive's version (cache.py).
+"""
+
+import functools
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import BooleanField, Case, ExpressionWrapper, Q, QuerySet, When
+
+from .cache import Labels, SearchCache, archive_version, labels_of
+from .facets import (
+    COMBO_COLUMNS,
+    FACETS,
+    FacetResult,
+    Options,
+    always,
+    flagged,
+    read_conditions,
+    with_values_shown,
+)
+from .ordering import SQL_ORDERINGS, chosen_sort, default_sort, ordered, rank
+from .query import SearchTerms
+from .sample import IN_SAMPLE, SAMPLE_EVERY
+
+# Browsing without a text query reads each finding from a covering index, with no text to match
+# or rank: several times cheaper per finding than a text search, so it may read this many more.
+BROWSING_READS_PER_SEARCH_READ = 4
+
+
+@dataclass
+class Tallies:
+    """How many findings the filters give, and each facet's counts; estimated from the sample when
+    `estimated`."""
+
+    count: int
+    options: dict[str, Options]
+    estimated: bool = False
+    read: int = 0  # how many findings the counts read (facets.read_conditions)
+
+    def scaled(self, factor: int) -> "Tallies":
+        """The sample's tallies as estimates for the whole archive, each to two significant figures."""
+        return Tallies(
+            estimate(self.count * factor),
+            {
+                facet: {value: (label, estimate(n * factor)) for value, (label, n) in options.items()}
+                for facet, options in self.options.items()
+            },
+            estimated=True,
+            read=self.read * factor,
+        )
+
+
+def estimate(n: int) -> int:
+    """n to two significant figures (an estimate should not look more precise than it is)."""
+    return n if n < 100 else round(n, 2 - len(str(n)))
+
+
+# One pass over the findings the facets read (facets.read_conditions): each filter with a facet
+# becomes a flag, so the count, every facet's counts and the page's ids come from one scan.
+# The matches are first tallied by their facet values and flags (`combo`: a few thousand
+# combinations at most) and by their sets of themes (`theme_set`), and each facet sums its counts
+# from those (Facet.tally_sql), over the combinations every other facet's filter keeps.
+# A text search's matches are found once and kept (MATERIALIZED): finding them is the costly part.
+# Browsing reads a covering index, and reading it again for the themes and the page costs less than
+# keeping every row (measured: about 40 % less time).
+ONE_PASS_SQL = """
+WITH matched AS {materialized} ({matched}),
+combo AS MATERIALIZED (
+    SELECT {combo_columns}{flags}, count(*) AS n FROM matched GROUP BY {combo_keys}
+),
+theme_set AS (SELECT theme_ids{flags}, count(*) AS n FROM matched GROUP BY {theme_set_keys})
+SELECT 'count', NULL, sum(n)::bigint, NULL::bigint[] FROM combo WHERE {all}
+UNION ALL
+SELECT 'read', NULL, sum(n)::bigint, NULL FROM combo
+UNION ALL
+{tallies}
+UNION ALL
+SELECT 'page', NULL, start, ARRAY(SELECT id FROM matched WHERE {all} ORDER BY {order} LIMIT %s OFFSET start)
+FROM ({page_start}) AS page
+"""
+# Where the page starts: where asked, or the last page's start when that is further than the
+# matches go (as Paginator.get_page shows the last page; its parameters: offset, page size,
+# orphans, page size). The matches are counted from their tallies by combination.
+PAGE_START = "SELECT %s::bigint AS start"
+LAST_PAGE_START = """
+SELECT LEAST(%s, %s * (ceil(greatest(coalesce(sum(n), 0) - %s, 1) / %s::numeric) - 1))::bigint AS start
+FROM combo WHERE {all}
+"""
+
+
+def one_pass(
+    findings: QuerySet,
+    conditions: dict[str, Q],
+    text: str,
+    sort: str,
+    offset: int,
+    per_page: int,
+    orphans: int,
+    labels: Labels,
+) -> tuple[Tallies, int, list[int]]:
+    """Count, facet counts, and the ids of the page of findings from offset (or from the last
+    page's start, if the matches end before offset) in the order asked for, with that start."""
+    flags = flagged(conditions)
+    columns = ["id", *COMBO_COLUMNS, "theme_ids", "inspection_date", "inspection_id", "order"]
+    matched = (
+        findings.filter(*read_conditions(conditions))
+        .order_by()
+        .annotate(
+            **{
+                f"keep_{name}": ExpressionWrapper(condition, output_field=BooleanField())
+                for name, condition in flags.items()
+            }
+        )
+    )
+    if sort == "relevance":
+        # ranked only where every filter keeps the finding: only those can be on the page
+        ranked = rank(text)
+        if flags:
+            ranked = Case(When(functools.reduce(operator.and_, flags.values()), then=ranked), default=None)
+        matched = matched.annotate(rank=ranked)
+        columns.append("rank")
+    flag_columns = [f"keep_{name}" for name in flags]
+    matched_sql, params = matched.values(*columns, *flag_columns).query.sql_with_params()
+
+    def kept(*names: str) -> str:
+        return " AND ".join(f"keep_{name}" for name in names if name in flags) or "true"
+
+    tallies = []
+    for name, facet in FACETS.items():
+        condition = kept(*(other for other in FACETS if other != name))
+        every_finding = condition == "true" and not always(conditions)
+        tallies.append(facet.tally_sql(condition, every_finding=every_finding))
+    sql = ONE_PASS_SQL.format(
+        materialized="MATERIALIZED" if text else "NOT MATERIALIZED",
+        matched=matched_sql,
+        combo_columns=", ".join(COMBO_COLUMNS),
+        flags="".join(f", {flag}" for flag in flag_columns),
+        combo_keys=", ".join(str(position) for position in range(1, len(COMBO_COLUMNS) + len(flags) + 1)),
+        theme_set_keys=", ".join(str(position) for position in range(1, len(flags) + 2)),
+        tallies="\nUNION ALL\n".join(tallies),
+        all=kept(*FACETS),
+        order=SQL_ORDERINGS[sort],
+        page_start=LAST_PAGE_START.format(all=kept(*FACETS)) if offset else PAGE_START,
+    )
+    start_params = [offset, per_page, orphans, per_page] if offset else [offset]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, per_page + orphans, *start_params])
+        rows = cursor.fetchall()
+
+    count, read, start, ids = 0, 0, offset, []
+    options: dict[str, Options] = {name: {} for name in FACETS}
+    for name, key, n, page_ids in rows:
+        if name == "page":
+            start, ids = n, page_ids
+        elif name == "read":
+            read = n or 0
+        elif name == "count":
+            count = n or 0
+        elif key is not None:
+            counted = options[name]
+            for value, label in FACETS[name].options(key, labels):
+                counted[value] = (label, counted.get(value, ("", 0))[1] + n)
+    options = {name: FACETS[name].completed(counted) for name, counted in options.items()}
+    return Tallies(count, options, read=read), start, ids
+
+
+# How many of the sample's findings a search reads, counted only as far as the limit (past it, how
+# far past does not matter). Written as SQL: Django's count() of a slice cost three times the query.
+PROBE_SQL = "SELECT count(*) FROM (SELECT 1 FROM inspections_finding WHERE {where} LIMIT %s) AS read"
+
+
+def _where(findings: QuerySet, conditions: list[Q]) -> tuple[str, list]:
+    """The conditions as a WHERE clause on the findings' table, with its parameters."""
+    query = findings.filter(*conditions).query
+    return query.get_compiler(connection=connection).compile(query.where)
+
+
+# Every match read and kept, then sorted: not the date index walked (see search_page).
+READ_ALL_SQL = """
+WITH matched AS MATERIALIZED ({matched})
+SELECT id FROM matched ORDER BY {order} LIMIT %s OFFSET %s
+"""
+
+
+def ordered_ids(
+    findings: QuerySet,
+    conditions: dict[str, Q],
+    text: str,
+    sort: str,
+    start: int,
+    size: int,
+    *,
+    read_all: bool = False,
+) -> list[int]:
+    """The ids of the findings the conditions keep, from start, in the order asked for."""
+    matched = findings.filter(*conditions.values())
+    if read_all:
+        columns = ["id", "inspection_date", "inspection_id", "order"]
+        sql, params = matched.order_by().values(*columns).query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                READ_ALL_SQL.format(matched=sql, order=SQL_ORDERINGS[sort]), [*params, size, start]
+            )
+            return [pk for (pk,) in cursor.fetchall()]
+    return list(ordered(matched, sort, text).values_list("pk", flat=True)[start : start + size])
+
+
+# What a list of findings shows of each, all from the finding's own row (its copies of its
+# inspection's authority, kind and date) with its themes' ids and matched words. Written as SQL:
+# Django took longer to build this query than PostgreSQL takes to run it, and it is run for every page.
+PAGE_SQL = """
+SELECT id, inspection_id, kind, section, "order", number, authority_id, inspection_kind, inspection_date,
+       grade, theme_ids, text,
+       (SELECT jsonb_agg(jsonb_build_array(theme_id, matched)) FROM inspections_findingtheme
+        WHERE finding_id = f.id) AS tags
+FROM inspections_finding AS f WHERE id = ANY(%s)
+"""
+
+
+def page_rows(findings: QuerySet, ids: list[int]) -> list:
+    """The findings with these ids, in that order, each with `.tags`: its [theme id, matched words]
+    pairs as JSON text (presenters.py shows them), from one query; never its inspection's row,
+    whose text is the whole report."""
+    if not ids:
+        return []
+    by_id = {finding.pk: finding for finding in findings.raw(PAGE_SQL, [ids])}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+class _CountedFindings:
+    """What the Paginator pages through: a known count, and the findings of any slice, fetched
+    by id (from the one pass when it already holds them)."""
+
+    def __init__(
+        self,
+        count: int,
+        fetch_ids: Callable[[int, int], list[int]],
+        window: tuple[int, list[int]],
+        fetch_rows: Callable[[list[int]], list],
+    ):
+        self._count = count
+        self._fetch_ids = fetch_ids
+        self._window_start, self._window = window
+        self._fetch_rows = fetch_rows
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, bounds: slice) -> list:
+        start, stop = bounds.start or 0, min(bounds.stop, self._count)
+        if self._window_start <= start and stop <= self._window_start + len(self._window):
+            ids = self._window[start - self._window_start : stop - self._window_start]
+        else:
+            ids = self._fetch_ids(start, stop - start)
+        return self._fetch_rows(ids)
+
+
+@dataclass
+class FindingSearch:
+    page: Page  # of page_rows
+    facets: list[FacetResult]
+    count: int
+    sort: str
+    approximate: bool  # the count is an estimate from the sample
+    facets_approximate: bool  # the facets' counts are
+    exact_up_to: int  # how many findings the counts could have read and still been exact
+    labels: Labels  # the authorities' and themes' names, for showing the page
+
+
+def search_page(
+    findings: QuerySet, filterset, sort: str | None, page_number, *, per_page: int = 20, orphans: int = 3
+) -> FindingSearch:
+    """A page of the findings a FindingFilterSet keeps, in the order asked for (None: the default),
+    with their count and facets: see the module's docstring."""
+    terms = SearchTerms.of(filterset)
+    conditions, text = terms.conditions, terms.text
+    try:
+        # a page past the end is shown as the last one, which the Paginator finds from the count
+        requested = min(max(int(page_number), 1), 1_000_000)
+    except (TypeError, ValueError):
+        requested = 1
+    offset = (requested - 1) * per_page
+    sort = chosen_sort(sort, bool(text))
+
+    # The version is read first: whatever is read after it is as new or newer, never older.
+    version = archive_version()
+    labels = labels_of(version, findings)
+    cache = SearchCache(version, terms.key)
+    tallies, window = cache.tallies(), None
+    exact_up_to = settings.ARCHIVE_EXACT_COUNTS_UP_TO * (1 if text else BROWSING_READS_PER_SEARCH_READ)
+    if tallies is None:
+        sampled = {**conditions, "sample": IN_SAMPLE}
+        cap = exact_up_to // SAMPLE_EVERY
+        read = labels.sample_size  # an archive this small needs no probe: no search reads more
+        if read > cap:
+            where, params = _where(findings, read_conditions(sampled))
+            with connection.cursor() as cursor:
+                cursor.execute(PROBE_SQL.format(where=where), [*params, cap + 1])
+                read = cursor.fetchone()[0]
+        if read <= cap:  # count exactly, facets and all
+            exact_sort = sort or default_sort(bool(text))
+            tallies, *window = one_pass(
+                findings, conditions, text, exact_sort, offset, per_page, orphans, labels
+            )
+            cache.keep_window(exact_sort, offset, per_page, orphans, window)
+        else:
+            tallies = one_pass(findings, sampled, text, "newest", 0, 0, 0, labels)[0].scaled(SAMPLE_EVERY)
+        cache.keep_tallies(tallies)
+    if sort is None:
+        sort = default_sort(bool(text), estimated=tallies.estimated)
+
+    # An estimated search's page by date: PostgreSQL walks the date index, checking each finding,
+    # until it has the page: quick where matches are common among the newest findings. Where the
+    # sample says they are rare, reading every finding the counts read and sorting the matches costs
+    # less, though the planner, misjudging how rare (a negated word, a grade), would still walk.
+    wanted = per_page + orphans + 1  # one more than a page and its orphans: is the page the last?
+    walk = labels.sample_size * SAMPLE_EVERY * (offset + wanted) / max(tallies.count, 1)
+    read_all = tallies.estimated and sort != "relevance" and tallies.read < walk
+
+    def fetch_ids(start: int, size: int) -> list[int]:
+        return ordered_ids(findings, conditions, text, sort, start, size, read_all=read_all)
+
+    if window is None:
+        window = cache.window(sort, offset, per_page, orphans)
+    if window is None:
+        window = [offset, fetch_ids(offset, wanted)]
+        cache.keep_window(sort, offset, per_page, orphans, window)
+    start, ids = window
+    count, count_estimated = tallies.count, tallies.estimated
+    if count_estimated and len(ids) <= per_page + orphans and (ids or start == 0):
+        count, count_estimated = start + len(ids), False  # the page reached the last match
+    elif count_estimated:
+        count = max(count, start + len(ids))  # never fewer than the page has shown exist
+    results = _CountedFindings(count, fetch_ids, (start, ids), functools.partial(page_rows, findings))
+    page = Paginator(results, per_page, orphans=orphans).get_page(page_number)
+    options = tallies.options
+    if tallies.estimated:
+        options = with_values_shown(options, page.object_list, labels)
+    return FindingSearch(
+        page,
+        [facet.result(options[name], terms) for name, facet in FACETS.items()],
+        count,
+        sort,
+        count_estimated,
+        tallies.estimated,
+        exact_up_to,
+        labels,
+    )
