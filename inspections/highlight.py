@@ -1,10 +1,9 @@
 """A search's matches marked in a finding's text, and a long finding cut to the fragments around them.
 
-Pure: which words match is PostgreSQL's to say (selectors asks it for the query's lexemes and for
-the lexemes of the few words that might match); where those words are, and what is shown around
-them, is worked out here. PostgreSQL's ts_headline would parse every text of the page again in full,
-which cost two to three milliseconds a page, about as long as the rest of a rare word's search
-in PostgreSQL.
+Pure: which words match is PostgreSQL's to say (its ts_headline, which presenters.py asks only of
+the few pieces of a page's texts that might hold a match); where those pieces are, and what is
+shown around the matches, is worked out here. ts_headline over every text of a 20-finding page
+would cost four times as much (1.6 ms a page at the archive's real size, 2.5 ms the longest).
 """
 
 import re
@@ -23,14 +22,6 @@ SENTENCE_END = re.compile(r"[.;:?!]\s+")
 LEFT_OUT = "…"
 FRAGMENT_DELIMITER = f" {LEFT_OUT} "
 
-# A word as PostgreSQL's text search parser cuts a text: letters and digits, joined by dots,
-# slashes and @ into one word where there is no space (a decimal, a file name, a host, an email
-# address, "e.g"), or a whole number with its minus sign ("2012-13" is 2012 and -13). A hyphen
-# between letters splits them ("multi-agency" is also read as "multi" and "agency", and those
-# parts are what a search highlights).
-WORD = re.compile(r"-\d+(?:\.\d+)*|[^\W_]+(?:[./@][^\W_]+)*")
-# The end of what a word cannot start straight after without continuing it.
-CONTINUED = re.compile(r"(?:[^\W_]|[^\W_][./@])\Z")
 # An operand of a tsquery's text ('lexeme', with any weights or prefix mark), or an operator.
 TSQUERY_PART = re.compile(r"'((?:[^']|'')*)'(?::[*A-D]+)?|[!()]")
 
@@ -54,54 +45,62 @@ def wanted_lexemes(tsquery: str) -> frozenset[str]:
     return frozenset(wanted)
 
 
-def word_starts(lexemes: Iterable[str]) -> tuple[tuple[str, str], ...]:
-    """How a word that might have one of these lexemes starts, in lower case, with its kind (signed,
-    number or word). Snowball's English stemmer changes only a word's ending, and never more than
-    the last letter it keeps (happy → happi, abated → abate, possibility → possibl), so such a word
-    starts with all of the lexeme but its last letter; tests.test_highlight checks this over every
-    word of the seed reports."""
-    starts = {
-        lexeme[:-1] if len(lexeme) > 1 else lexeme
-        for lexeme in lexemes
-        if "-" not in lexeme[1:]  # a hyphenated word's own lexeme: its parts are matched instead
-    }
-    return tuple(
-        (start, "signed" if start.startswith("-") else "number" if start[0].isdigit() else "word")
-        for start in sorted(starts)
-    )
+# Snowball's English stemmer (PostgreSQL's english_stem) gives three words a lexeme that is not
+# their own start (its exceptions: dying, lying, tying); each such lexeme's word, to look for too.
+IRREGULAR = {"die": "dying", "lie": "lying", "tie": "tying"}
 
 
-def candidate_words(text: str, starts: tuple[tuple[str, str], ...]) -> list[tuple[int, int, str]]:
-    """The words of the text that might match: (start, end, the word in lower case). Found with
-    str.find in the text in lower case, many times quicker than a regular expression."""
+def match_starts(lexemes: Iterable[str]) -> tuple[str, ...]:
+    """What a piece of text (in lower case) holding a word with one of these lexemes must contain.
+    Snowball's English stemmer changes only a word's ending, and never more than the last letter it
+    keeps (happy → happi, abated → abate, possibility → possibl), so such a piece holds all of the
+    lexeme but its last letter, or, for the stemmer's three exceptions, the word itself;
+    tests.test_highlight checks this over every word of the dev corpus."""
+    starts = {lexeme[:-1] if len(lexeme) > 1 else lexeme for lexeme in lexemes}
+    starts |= {IRREGULAR[lexeme] for lexeme in lexemes if lexeme in IRREGULAR}
+    return tuple(sorted(starts))
+
+
+def candidate_pieces(text: str, starts: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where the pieces of the text between white space that might hold a match start and end, in
+    order: those holding one of the starts in lower case. PostgreSQL's parser never reads a word
+    across white space, so it reads a piece alone as it does in the text. Found with str.find in
+    the text in lower case, many times quicker than a regular expression."""
     if not starts:
         return []
     lowered = text.lower()
     if len(lowered) != len(text):  # a letter whose lower case is longer (İ): keep it as it is
         lowered = "".join(letter if len(letter.lower()) != 1 else letter.lower() for letter in text)
-    places = []
-    for start, kind in starts:
+    pieces = set()
+    for start in starts:
         at = lowered.find(start)
         while at >= 0:
-            places.append((at, kind))
+            pieces.add(_piece_around(text, at))
             at = lowered.find(start, at + 1)
-    found: list[tuple[int, int, str]] = []
-    for at, kind in sorted(places):
-        if (found and at < found[-1][1]) or _inside_a_word(text, at, kind):
-            continue
-        if word := WORD.match(lowered, at):
-            found.append((at, word.end(), word.group()))
-    return found
+    return sorted(pieces)
 
 
-def _inside_a_word(text: str, at: int, kind: str) -> bool:
-    """Whether what starts at `at` continues the word before it: it follows a letter or digit, or a
-    dot, slash or @ after one; a number also continues a minus sign. A minus sign starts a number
-    even straight after a word ("age-16")."""
-    if kind == "signed":
-        return False
-    before = text[max(at - 2, 0) : at]
-    return bool(CONTINUED.search(before)) or (kind == "number" and before.endswith("-"))
+def _piece_around(text: str, at: int) -> tuple[int, int]:
+    start = end = at
+    while start > 0 and not text[start - 1].isspace():
+        start -= 1
+    while end < len(text) and not text[end].isspace():
+        end += 1
+    return start, end
+
+
+def marked_spans(marked: str, start_mark: str, stop_mark: str) -> tuple[tuple[int, int], ...]:
+    """Where a text marked with start_mark and stop_mark (ts_headline's StartSel and StopSel) has
+    its marks, as (start, end) in the text without them."""
+    spans, at, start = [], 0, 0
+    for piece in re.split(f"([{re.escape(start_mark + stop_mark)}])", marked):
+        if piece == start_mark:
+            start = at
+        elif piece == stop_mark:
+            spans.append((start, at))
+        else:
+            at += len(piece)
+    return tuple(spans)
 
 
 def snippet(text: str, matches: list[tuple[int, int]]) -> SafeString:

@@ -14,34 +14,54 @@ from django.utils.safestring import SafeString
 from . import highlight
 from .choices import FindingKindFilter
 from .models import Finding, FindingTheme, Inspection
-from .search import SEARCH_CONFIG, Labels, archive_version, labels_of, query_lexemes
+from .search import SEARCH_CONFIG, Labels, archive_version, labels_of, query_lexemes, tsquery_lexeme
 
 KIND_LABELS = dict(FindingKindFilter.choices)
 
-# The lexemes of words seen in findings, by word (lower case), for marking matches (highlight.py):
-# every process keeps those it has asked PostgreSQL for, up to this many (a few megabytes; the dev
-# corpus uses about 8,000 words).
-_word_lexemes: dict[str, tuple[str, ...]] = {}
-WORD_LEXEMES_HELD = 50_000
+# Marks by (the query's tsquery, a piece of text), held per process: a page asks about 5 to 15 pieces.
+_piece_marks: dict[tuple[str, str], tuple[tuple[int, int], ...]] = {}
+PIECE_MARKS_HELD = 50_000
+START_MARK, STOP_MARK = "\ue000", "\ue001"  # private use: never shown
+# Angle brackets as spaces, as the search vector reads them (migration 0004: a tag's words are never
+# marked), and the marks' own characters too.
+HEADLINE_SQL = f"""
+SELECT piece, ts_headline(%s::regconfig, translate(piece, '<>{START_MARK}{STOP_MARK}', '    '), %s::tsquery,
+                          'StartSel={START_MARK}, StopSel={STOP_MARK}, HighlightAll=true')
+FROM unnest(%s::text[]) AS piece
+"""
 
 
-def lexemes_of_words(words: set[str]) -> dict[str, tuple[str, ...]]:
-    """Each word's lexemes as the archive's search reads it (none for a stop word); the words not
-    yet held are looked up together, in one query."""
-    found = {word: _word_lexemes.get(word) for word in words}
-    missing = [word for word, lexemes in found.items() if lexemes is None]
+def piece_marks(pieces: set[str], wanted: frozenset[str]) -> dict[str, tuple[tuple[int, int], ...]]:
+    """Where each piece has a word with one of the wanted lexemes, as (start, end), as PostgreSQL's
+    ts_headline marks them; the pieces not yet held are asked for together, in one query."""
+    tsquery = " | ".join(map(tsquery_lexeme, sorted(wanted)))
+    found = {piece: _piece_marks.get((tsquery, piece)) for piece in pieces}
+    missing = [piece for piece, marks in found.items() if marks is None]
     if missing:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT word, tsvector_to_array(to_tsvector(%s::regconfig, word)) FROM unnest(%s::text[]) AS word",
-                [SEARCH_CONFIG, missing],
-            )
-            looked_up = {word: tuple(lexemes) for word, lexemes in cursor.fetchall()}
+            cursor.execute(HEADLINE_SQL, [SEARCH_CONFIG, tsquery, missing])
+            looked_up = {
+                piece: highlight.marked_spans(marked, START_MARK, STOP_MARK)
+                for piece, marked in cursor.fetchall()
+            }
         found.update(looked_up)
-        if len(_word_lexemes) + len(looked_up) > WORD_LEXEMES_HELD:
-            _word_lexemes.clear()
-        _word_lexemes.update(looked_up)
+        if len(_piece_marks) + len(looked_up) > PIECE_MARKS_HELD:
+            _piece_marks.clear()
+        _piece_marks.update({(tsquery, piece): marks for piece, marks in looked_up.items()})
     return found
+
+
+def match_spans(texts: list[str], query_text: str) -> list[list[tuple[int, int]]]:
+    """Where each text has a word the query asks for (not one it excludes), as (start, end), in order."""
+    wanted = query_lexemes(query_text)
+    starts = highlight.match_starts(wanted)
+    pieces = [highlight.candidate_pieces(text, starts) for text in texts]
+    asked = {text[start:end] for text, found in zip(texts, pieces, strict=True) for start, end in found}
+    marks = piece_marks(asked, wanted) if asked else {}
+    return [
+        [(start + at, start + end) for start, stop in found for at, end in marks[text[start:stop]]]
+        for text, found in zip(texts, pieces, strict=True)
+    ]
 
 
 def mark_matches(texts: list[str], query_text: str) -> list[SafeString]:
@@ -50,15 +70,9 @@ def mark_matches(texts: list[str], query_text: str) -> list[SafeString]:
     without a query, when there is nothing to cut around."""
     if not query_text:
         return [escape(text) for text in texts]
-    wanted = query_lexemes(query_text)
-    starts = highlight.word_starts(wanted)
-    candidates = [highlight.candidate_words(text, starts) for text in texts]
-    lexemes = lexemes_of_words({word for found in candidates for *_, word in found})
     return [
-        highlight.snippet(
-            text, [(start, end) for start, end, word in found if not wanted.isdisjoint(lexemes[word])]
-        )
-        for text, found in zip(texts, candidates, strict=True)
+        highlight.snippet(text, spans)
+        for text, spans in zip(texts, match_spans(texts, query_text), strict=True)
     ]
 
 
@@ -126,7 +140,7 @@ def theme_tags(tags, themes: dict[int, tuple[str, str]]) -> list[ThemeTag]:
 def search_results(findings: list[Finding], query_text: str, labels: Labels) -> list[Finding]:
     """A search's page of findings (search.engine.page_rows) ready to list: each given `.snippet`
     (its text, escaped for HTML, the matches in <mark>), `.theme_tags` and `.authority_name`, with
-    one query more at most (for words the process has not seen before: lexemes_of_words)."""
+    one query more at most (for pieces of text the process has not marked before: piece_marks)."""
     for finding, snippet in zip(
         findings, mark_matches([finding.text for finding in findings], query_text), strict=True
     ):

@@ -1,3 +1,4 @@
+import functools
 import os
 import shutil
 import subprocess
@@ -12,11 +13,18 @@ from django.core.management import call_command
 from django.db import connection
 
 from inspections.embedded_postgres import running_server, stop_server
+from inspections.parsing import ParsedReport, parse_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "fixtures" / "seeds"
 CORPUS = ROOT.parent / "shared" / "corpus"
 CORPUS_MISSING = f"the real report corpus is not at {CORPUS} (it lives beside the project, not in it)"
+
+
+@functools.cache
+def corpus_report(path: Path) -> ParsedReport:
+    """A report of the corpus, parsed once a test run: the parser's tests and the highlighting's read it."""
+    return parse_file(path)
 
 
 @pytest.fixture(autouse=True)

@@ -1,8 +1,8 @@
 """Search results mark the words that match, as PostgreSQL reads them, and cut long findings short.
 
-highlight.py finds the words in Python and asks PostgreSQL only what a word's lexemes are, so here
-its choices are checked against PostgreSQL's own (ts_headline, which the results page used before)
-over the seed reports' paragraphs.
+highlight.py finds the pieces of text that might match in Python and asks PostgreSQL's ts_headline
+to mark only those, so here its marks are checked against ts_headline's over whole texts: the seed
+reports' paragraphs, and every word and every finding of the dev corpus.
 """
 
 import html
@@ -15,20 +15,21 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inspections import highlight, presenters
+from inspections import presenters
 from inspections.highlight import (
     FRAGMENT_DELIMITER,
     FRAGMENTS,
     WHOLE_UP_TO_CHARS,
-    candidate_words,
+    candidate_pieces,
+    marked_spans,
+    match_starts,
     snippet,
     wanted_lexemes,
-    word_starts,
 )
-from inspections.presenters import lexemes_of_words, mark_matches
-from inspections.search import query_lexemes
+from inspections.presenters import mark_matches, match_spans, piece_marks
+from inspections.search import tsquery_lexeme
 
-from .conftest import SEEDS
+from .conftest import CORPUS, CORPUS_MISSING, SEEDS, corpus_report
 
 START, STOP = "\ue000", "\ue001"
 
@@ -60,25 +61,40 @@ def postgresql_marks(text: str, query: str) -> list[tuple[int, int]]:
 
 
 def our_marks(text: str, query: str) -> list[tuple[int, int]]:
-    wanted = query_lexemes(query)
-    found = candidate_words(text, word_starts(wanted))
-    lexemes = lexemes_of_words({word for *_, word in found})
-    return [(start, end) for start, end, word in found if not wanted.isdisjoint(lexemes[word])]
+    [spans] = match_spans([text], query)
+    return spans
+
+
+def lexemes_of(pieces: list[str]) -> dict[str, list[str]]:
+    """Each piece's lexemes as the search vector reads them (angle brackets as spaces)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT piece, tsvector_to_array(to_tsvector('english', translate(piece, '<>', '  '))) "
+            "FROM unnest(%s::text[]) AS piece",
+            [pieces],
+        )
+        return dict(cursor.fetchall())
+
+
+def marks_of_lexemes(text: str, lexemes: frozenset[str]) -> list[tuple[int, int]]:
+    """Where the text has a word with one of the lexemes, as marked for a search."""
+    pieces = candidate_pieces(text, match_starts(lexemes))
+    marks = piece_marks({text[start:end] for start, end in pieces}, lexemes) if pieces else {}
+    return [(start + at, start + end) for start, stop in pieces for at, end in marks[text[start:stop]]]
 
 
 @pytest.mark.django_db
-def test_every_word_of_the_seed_reports_starts_with_its_lexeme_but_its_last_letter():
-    """What word_starts relies on to find the words that might match without parsing the text."""
-    words = {word.lower() for paragraph in seed_paragraphs() for word in highlight.WORD.findall(paragraph)}
-    assert len(words) > 2000
-    lexemes = lexemes_of_words(words)
+def test_every_piece_of_the_seed_reports_holds_its_lexemes_but_their_last_letter():
+    """What match_starts relies on to find the pieces of text that might match without parsing
+    them: each piece between white space holds all of each of its lexemes but the last letter (or,
+    for the stemmer's three exceptions, the word itself)."""
+    pieces = sorted({piece for paragraph in seed_paragraphs() for piece in paragraph.split()})
+    assert len(pieces) > 2000
+    lexemes = lexemes_of(pieces)
     assert sum(bool(found) for found in lexemes.values()) > 1500  # not stop words alone
-    for word, found in lexemes.items():
-        if len(found) > 1:  # a web address, also read as its host and path: the path is not marked
-            assert "/" in word, word
-            continue
+    for piece, found in lexemes.items():
         for lexeme in found:
-            assert word.startswith(lexeme[:-1] if len(lexeme) > 1 else lexeme), (word, lexeme)
+            assert any(start in piece.lower() for start in match_starts([lexeme])), (piece, lexeme)
 
 
 @pytest.mark.django_db
@@ -148,8 +164,9 @@ def test_a_query_wants_the_lexemes_it_does_not_exclude(tsquery, wanted):
         ("Happiness, happy", {"happi"}, ["happiness", "happy"]),
     ],
 )
-def test_candidate_words_start_where_postgresql_starts_a_word(text, lexemes, words):
-    assert [word for *_, word in candidate_words(text, word_starts(lexemes))] == words
+@pytest.mark.django_db
+def test_words_are_marked_where_postgresql_reads_them(text, lexemes, words):
+    assert [text[start:end].lower() for start, end in marks_of_lexemes(text, frozenset(lexemes))] == words
 
 
 def test_a_short_finding_is_shown_whole_with_its_matches_marked():
@@ -216,14 +233,20 @@ def test_results_mark_matches_in_each_finding_or_show_them_plain_without_a_query
 
 
 @pytest.mark.django_db
-def test_a_process_holds_the_lexemes_of_a_limited_number_of_words(monkeypatch):
-    monkeypatch.setattr(presenters, "WORD_LEXEMES_HELD", 3)
-    monkeypatch.setattr(presenters, "_word_lexemes", {})
-    assert lexemes_of_words({"supervision", "the"}) == {"supervision": ("supervis",), "the": ()}
-    assert lexemes_of_words({"plans", "care"}) == {"plans": ("plan",), "care": ("care",)}
-    assert len(presenters._word_lexemes) <= 3
+def test_a_process_holds_the_marks_of_a_limited_number_of_pieces(monkeypatch):
+    monkeypatch.setattr(presenters, "PIECE_MARKS_HELD", 3)
+    monkeypatch.setattr(presenters, "_piece_marks", {})
+    assert piece_marks({"supervision,", "the"}, frozenset({"supervis"})) == {
+        "supervision,": ((0, 11),),
+        "the": (),
+    }
+    assert piece_marks({"plans", "care"}, frozenset({"plan", "care"})) == {
+        "plans": ((0, 5),),
+        "care": ((0, 4),),
+    }
+    assert len(presenters._piece_marks) <= 3
     with CaptureQueriesContext(connection) as queries:
-        assert lexemes_of_words({"plans"}) == {"plans": ("plan",)}
+        assert piece_marks({"plans"}, frozenset({"plan", "care"})) == {"plans": ((0, 5),)}
     assert len(queries) == 0  # held: not asked again
 
 
@@ -240,3 +263,99 @@ def test_fragments_say_where_text_is_left_out():
 def test_browsing_without_a_query_shows_a_long_finding_whole():
     long_text = SENTENCE * 20
     assert mark_matches([long_text], "") == [long_text]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "text", "marked"),
+    [
+        ("die", "Two young people were dying of overdoses.", ["dying"]),
+        ("lie", "Children were lying about where they went.", ["lying"]),
+        ("tied OR dying", "Tying plans to reviews; dies, died.", ["Tying", "dies", "died"]),
+    ],
+)
+def test_words_the_stemmer_reads_irregularly_are_marked(query, text, marked):
+    """Snowball reads "dying" as die, "lying" as lie and "tying" as tie: words that do not start
+    with their lexeme, and are marked all the same, as ts_headline marks them."""
+    assert [text[start:end] for start, end in our_marks(text, query)] == marked
+    assert our_marks(text, query) == postgresql_marks(text, query)
+
+
+needs_corpus = pytest.mark.skipif(not CORPUS.exists(), reason=CORPUS_MISSING)
+
+
+def corpus_findings() -> list[str]:
+    """The text and section heading of every finding of the dev corpus."""
+    texts = []
+    for path in sorted((CORPUS / "dev").rglob("*.pdf")):
+        texts += [
+            text for finding in corpus_report(path).findings for text in (finding.text, finding.section)
+        ]
+    return [text for text in texts if text]
+
+
+def headline_marks(texts: list[str], tsqueries: list[str]) -> list[list[tuple[int, int]]]:
+    """Where ts_headline marks each tsquery's words in its text (every one: HighlightAll), angle
+    brackets read as spaces, as the search vector reads them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ts_headline('english', translate(text, '<>', '  '), query::tsquery, %s) "
+            "FROM unnest(%s::text[], %s::text[]) AS pair(text, query)",
+            [f"StartSel={START}, StopSel={STOP}, HighlightAll=true", texts, tsqueries],
+        )
+        return [list(marked_spans(marked, START, STOP)) for (marked,) in cursor.fetchall()]
+
+
+def tsquery_of(lexemes) -> str:
+    return " | ".join(map(tsquery_lexeme, sorted(lexemes)))
+
+
+@needs_corpus
+@pytest.mark.corpus
+@pytest.mark.django_db
+def test_every_word_of_the_dev_corpus_is_marked_as_postgresql_marks_it():
+    """Every distinct word of the dev corpus's findings (as written, between white space: 25,000),
+    searched for by its own lexemes: the same words marked, at the same places, as ts_headline."""
+    words = sorted({word for text in corpus_findings() for word in text.split()})
+    assert len(words) > 20_000
+    lexemes = {word: found for word, found in lexemes_of(words).items() if found}
+    assert len(lexemes) > 15_000
+    words = sorted(lexemes)
+    expected = headline_marks(words, [tsquery_of(lexemes[word]) for word in words])
+    differ = [
+        (word, lexemes[word])
+        for word, theirs in zip(words, expected, strict=True)
+        if marks_of_lexemes(word, frozenset(lexemes[word])) != theirs
+    ]
+    assert not differ, differ[:20]
+
+
+@needs_corpus
+@pytest.mark.corpus
+@pytest.mark.django_db
+def test_every_finding_of_the_dev_corpus_is_marked_as_postgresql_marks_it():
+    """Every finding of the dev corpus (21,786) searched for by the lexemes of words cut from it
+    and from another finding: the words marked in its whole text are ts_headline's, which parses
+    the text whole, where the search marks pieces alone."""
+    texts = corpus_findings()
+    rng = random.Random(17)
+    pieces = {
+        text: [rng.choice(text.split()) for _ in range(2)] + [rng.choice(rng.choice(texts).split())]
+        for text in texts
+    }
+    lexemes = lexemes_of(sorted({piece for chosen in pieces.values() for piece in chosen}))
+    wanted = {
+        text: frozenset(lexeme for piece in pieces[text] for lexeme in lexemes[piece]) for text in texts
+    }
+    texts = [text for text in texts if wanted[text]]
+    assert len(texts) > 20_000
+    differ = []
+    for at in range(0, len(texts), 2000):
+        batch = texts[at : at + 2000]
+        expected = headline_marks(batch, [tsquery_of(wanted[text]) for text in batch])
+        differ += [
+            (text[:80], sorted(wanted[text]))
+            for text, theirs in zip(batch, expected, strict=True)
+            if marks_of_lexemes(text, wanted[text]) != theirs
+        ]
+    assert not differ, differ[:20]

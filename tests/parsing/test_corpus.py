@@ -15,9 +15,8 @@ import pytest
 
 from inspections.authority_names import AuthorityMatcher
 from inspections.models import Authority
-from inspections.parsing import parse_file
 
-from ..conftest import CORPUS, CORPUS_MISSING
+from ..conftest import CORPUS, CORPUS_MISSING, corpus_report
 
 HERE = Path(__file__).resolve().parent
 EXPECTED = list(csv.DictReader((HERE / "corpus_expected.csv").open(encoding="utf-8")))
@@ -46,7 +45,7 @@ def test_every_corpus_report_has_expected_values():
 @pytest.mark.django_db
 @pytest.mark.parametrize("row", EXPECTED, ids=[row["file"] for row in EXPECTED])
 def test_corpus_report(row):
-    report = parse_file(DEV / row["file"])
+    report = corpus_report(DEV / row["file"])
     assert report.kind == row["kind"]
     assert (report.start_date, report.end_date) == (_date(row["start_date"]), _date(row["end_date"]))
     if row["kind"] != "jtai":  # a JTAI letter is signed by each inspectorate's head: it names no lead
