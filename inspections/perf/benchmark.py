@@ -678,7 +678,7 @@ def report(cases, served, floors, counts, sqlite_ms, hits, sqlite_note, load_bef
         "warm and cold: the request without its template rendering (the FilterSet, the search, the "
         "facet counts, the page of 20 with highlights), nothing cached (each process holds only the "
         "authorities' and themes' names and the sample's size, per archive version, the word pairs and "
-        "lexemes of the queries it has searched for, and the lexemes of the words it has marked); page p95: the whole request, "
+        "lexemes of the queries it has searched for, and the marks of the pieces of text it has marked); page p95: the whole request, "
         "template included; db p50: time in SQL; cached: the same request repeated, its counts and page "
         "served from the cache. floor: the GIN bitmap index scan alone (EXPLAIN ANALYZE, median); "
         "×floor = warm p95 / floor; count: an exact count(*) of the text's matches alone (median), the "

@@ -68,14 +68,10 @@ def estimate(n: int) -> int:
     return n if n < 100 else round(n, 2 - len(str(n)))
 
 
-# One pass over the findings the facets read (facets.read_conditions): each filter with a facet
-# becomes a flag, so the count, every facet's counts and the page's ids come from one scan.
-# The matches are first tallied by their facet values and flags (`combo`: a few thousand
-# combinations at most) and by their sets of themes (`theme_set`), and each facet sums its counts
-# from those (Facet.tally_sql), over the combinations every other facet's filter keeps.
-# A text search's matches are found once and kept (MATERIALIZED): finding them is the costly part.
-# Browsing reads a covering index, and reading it again for the themes and the page costs less than
-# keeping every row (measured: about 40 % less time).
+# One scan for the count, every facet's counts and the page's ids: each facet filter is a flag, and
+# each facet sums its counts (Facet.tally_sql) from the matches tallied by facet values and flags.
+# A text search's matches are kept (matching is the cost); browsing rereads its covering index
+# (40 % less time).
 ONE_PASS_SQL = """
 WITH matched AS {materialized} ({matched}),
 combo AS MATERIALIZED (
@@ -91,9 +87,8 @@ UNION ALL
 SELECT 'page', NULL, start, ARRAY(SELECT id FROM matched WHERE {all} ORDER BY {order} LIMIT %s OFFSET start)
 FROM ({page_start}) AS page
 """
-# Where the page starts: where asked, or the last page's start when that is further than the
-# matches go (as Paginator.get_page shows the last page; its parameters: offset, page size,
-# orphans, page size). The matches are counted from their tallies by combination.
+# The page's start: as asked, or the last page's if the matches end before it, as Paginator.get_page
+# (parameters: offset, page size, orphans, page size).
 PAGE_START = "SELECT %s::bigint AS start"
 LAST_PAGE_START = """
 SELECT LEAST(%s, %s * (ceil(greatest(coalesce(sum(n), 0) - %s, 1) / %s::numeric) - 1))::bigint AS start
@@ -177,8 +172,8 @@ def one_pass(
     return Tallies(count, options, read=read), start, ids
 
 
-# How many of the sample's findings a search reads, counted only as far as the limit (past it, how
-# far past does not matter). Written as SQL: Django's count() of a slice cost three times the query.
+# The sample's findings a search reads, counted only up to the limit: as SQL, since Django's count()
+# of a slice cost three times the query.
 PROBE_SQL = "SELECT count(*) FROM (SELECT 1 FROM inspections_finding WHERE {where} LIMIT %s) AS read"
 
 
@@ -218,9 +213,8 @@ def ordered_ids(
     return list(ordered(matched, sort, text).values_list("pk", flat=True)[start : start + size])
 
 
-# What a list of findings shows of each, all from the finding's own row (its copies of its
-# inspection's authority, kind and date) with its themes' ids and matched words. Written as SQL:
-# Django took longer to build this query than PostgreSQL takes to run it, and it is run for every page.
+# A page's findings from their own rows (copies of authority, kind and date) with their tags: as SQL,
+# since Django took longer to build the query than PostgreSQL takes to run it.
 PAGE_SQL = """
 SELECT id, inspection_id, kind, section, "order", number, authority_id, inspection_kind, inspection_date,
        grade, theme_ids, text,
@@ -325,10 +319,8 @@ def search_page(
     if sort is None:
         sort = default_sort(bool(text), estimated=tallies.estimated)
 
-    # An estimated search's page by date: PostgreSQL walks the date index, checking each finding,
-    # until it has the page: quick where matches are common among the newest findings. Where the
-    # sample says they are rare, reading every finding the counts read and sorting the matches costs
-    # less, though the planner, misjudging how rare (a negated word, a grade), would still walk.
+    # An estimated page by date walks the date index until it is full, unless the sample says matches
+    # are rare, when sorting them all is cheaper (supervision -managers with a grade: 83 → 55 ms).
     wanted = per_page + orphans + 1  # one more than a page and its orphans: is the page the last?
     walk = labels.sample_size * SAMPLE_EVERY * (offset + wanted) / max(tallies.count, 1)
     read_all = tallies.estimated and sort != "relevance" and tallies.read < walk
