@@ -14,10 +14,8 @@ from django.db.models import (
     IntegerField,
     Max,
     Min,
-    OuterRef,
     Prefetch,
     QuerySet,
-    Subquery,
     Value,
 )
 from django.db.models.functions import ExtractYear
@@ -25,18 +23,6 @@ from django.db.models.functions import ExtractYear
 from .choices import FindingKind, JudgementArea
 from .models import Authority, Finding, FindingTheme, Inspection, Judgement, Theme
 from .search import SEARCH_CONFIG, by_version
-
-
-def latest_grades_subquery(
-    area: str = JudgementArea.OVERALL_EFFECTIVENESS.value, field: str = "grade"
-) -> Subquery:
-    """A field of an authority's most recent judgement of one area (for annotating authorities): its
-    grade, or its inspection's date or id, so a grade is shown with the inspection that gave it."""
-    return Subquery(
-        Judgement.objects.filter(inspection__authority=OuterRef("pk"), area=area)
-        .order_by("-inspection__date", "-inspection_id")
-        .values(field)[:1]
-    )
 
 
 def judgements_in_report_order() -> QuerySet:
