@@ -46,8 +46,9 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.http import urlencode
 
-from .filters import FindingFilterSet, asks_for_nothing
+from .filters import FindingFilterSet
 from .models import AlertConfirmation, AlertDelivery, AlertFrequency, DeliveryStatus, Finding, Subscription
+from .search import asks_for_nothing
 from .templatetags.archive import quoted
 
 logger = logging.getLogger(__name__)
