@@ -71,16 +71,8 @@ def search_query(data: QueryDict | None) -> str:
     one alert."""
     if not data:
         return ""
-    filterset = FindingFilterSet(data)
-    filterset.is_valid()
-    form = filterset.form
     pairs = []
-    for name, declared in filterset.filters.items():
-        value = form.cleaned_data.get(name)
-        if isinstance(value, str):
-            value = " ".join(value.split())
-        if name in form.errors or asks_for_nothing(value) or value == "":
-            continue
+    for name, declared, value in _chosen(FindingFilterSet(data)):
         if name == "q":
             pairs.append((name, value))
         elif isinstance(value, datetime.date):
@@ -88,6 +80,20 @@ def search_query(data: QueryDict | None) -> str:
         elif isinstance(declared, django_filters.MultipleChoiceFilter):  # each value is valid
             pairs.extend((name, item) for item in sorted({item for item in data.getlist(name) if item}))
     return urlencode(pairs)
+
+
+def _chosen(filterset: FindingFilterSet):
+    """(name, filter, cleaned value) of each filter the search sets, in the FilterSet's order: a value
+    it would ignore (not valid, or asking for nothing) is left out; text has its spaces collapsed."""
+    filterset.is_valid()
+    form = filterset.form
+    for name, declared in filterset.filters.items():
+        value = form.cleaned_data.get(name)
+        if isinstance(value, str):
+            value = " ".join(value.split())
+        if name in form.errors or asks_for_nothing(value) or value == "":
+            continue
+        yield name, declared, value
 
 
 def search_filterset(query: str) -> FindingFilterSet:
@@ -99,15 +105,9 @@ def search_description(query: str) -> str:
     filterset = search_filterset(query)
     if not filterset.is_bound:
         return "All findings"
-    filterset.is_valid()
     form = filterset.form
     parts = []
-    for name, declared in filterset.filters.items():
-        value = form.cleaned_data.get(name)
-        if isinstance(value, str):
-            value = value.strip()
-        if name in form.errors or asks_for_nothing(value) or value == "":
-            continue
+    for name, declared, value in _chosen(filterset):
         if name == "q":
             parts.append(quoted(value))
         elif isinstance(value, datetime.date):

@@ -25,6 +25,7 @@ from .browser import (
 )
 from .factories import FindingFactory, InspectionFactory, JudgementFactory
 from .pages import PHRASE, build_archive
+from .test_finder import SIF_AREAS
 
 pytestmark = [
     pytest.mark.browser,
@@ -338,16 +339,6 @@ def test_the_authorities_table_says_it_scrolls_on_a_phone_and_scrolls_by_keyboar
 
 
 # The grade chart ---------------------------------------------------------------------------------
-
-SIF_AREAS = [
-    JudgementArea.OVERALL_EFFECTIVENESS,
-    JudgementArea.HELP_AND_PROTECTION,
-    JudgementArea.IN_CARE,
-    JudgementArea.CARE_LEAVERS,
-    JudgementArea.ADOPTION,
-    JudgementArea.LEADERSHIP,
-    JudgementArea.LSCB,
-]
 
 
 @pytest.fixture
