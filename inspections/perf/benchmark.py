@@ -439,6 +439,7 @@ def export_sqlite(path: Path, log) -> Path:
         pass  # make sure Django's connection is open for the server-side cursors
     from django.db import transaction
 
+    db["finding_themes"].create({"finding_id": int, "theme_slug": str})  # there even with no tags
     with transaction.atomic():
         db["findings"].insert_all(rows(findings_sql, columns), pk="id", batch_size=5000)
         db["finding_themes"].insert_all(
