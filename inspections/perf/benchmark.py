@@ -695,9 +695,9 @@ def report(cases, served, floors, counts, sqlite_ms, hits, notes, load_before, e
             misses.append(f"{case.name}: warm p95 {warm.p95:.1f} ms > {REAL_SIZE_TARGET_MS} ms")
         if at_scale and case.kind == "search":
             if warm.p95 > SCALE_WARM_P95_MS:
-                misses.append(f"{case.name}: warm p95 {warm.p95:.0f} ms > {SCALE_WARM_P95_MS} ms")
+                misses.append(f"{case.name}: warm p95 {_ms(warm.p95)} ms > {SCALE_WARM_P95_MS} ms")
             if cold.runs and cold.p95 > SCALE_COLD_P95_MS:
-                misses.append(f"{case.name}: cold p95 {cold.p95:.0f} ms > {SCALE_COLD_P95_MS} ms")
+                misses.append(f"{case.name}: cold p95 {_ms(cold.p95)} ms > {SCALE_COLD_P95_MS} ms")
             if floor_ratio and floor_ratio > FLOOR_MULTIPLE:
                 misses.append(
                     f"{case.name}: db p95 {floor_ratio:.1f}× the GIN floor (at least 1 ms) > {FLOOR_MULTIPLE}×"

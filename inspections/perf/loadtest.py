@@ -7,6 +7,7 @@ memory every second, and prints throughput, latency percentiles, errors and memo
 stops what it started.
 """
 
+import os
 import random
 import re
 import shutil
@@ -23,6 +24,7 @@ import psutil
 from django.conf import settings
 
 from ..models import Authority, Inspection, Theme
+from .benchmark import machine_speed_ms
 
 SEARCH_WORDS = [
     "supervision", "assessment", "care leavers", '"management oversight"', "neglect OR exploitation",
@@ -99,6 +101,7 @@ def run_load_test(*, clients: int, duration: int, workers: int, log) -> None:
             "wrk is not installed: `apt-get install wrk` (Debian's package), then run this again."
         )
     paths = request_mix()
+    speed_before = machine_speed_ms()
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "mix.lua"
@@ -112,7 +115,8 @@ def run_load_test(*, clients: int, duration: int, workers: int, log) -> None:
             wait_until_serving(port)
             log(
                 f"Load: {clients} clients for {duration} s over {len(paths)} distinct requests, "
-                f"gunicorn with {workers} workers on 127.0.0.1:{port}."
+                f"gunicorn with {workers} workers on 127.0.0.1:{port}; the cache on, as served (each "
+                "worker's own: a request it has answered before comes from its cache until the archive changes)."
             )
             memory = []
             load = subprocess.Popen(
@@ -127,6 +131,10 @@ def run_load_test(*, clients: int, duration: int, workers: int, log) -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+    log(
+        f"Machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end; speed check "
+        f"(bench's fixed Python loop) {speed_before:.0f} ms before and {machine_speed_ms():.0f} ms after."
+    )
     report(output, memory, log)
 
 
