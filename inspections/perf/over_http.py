@@ -64,10 +64,10 @@ DATASETTE_SETTINGS = {
 }
 # Hit counts further apart than this are reported (FTS5's porter stemmer is not PostgreSQL's english).
 HITS_TOLERANCE = 0.10
-SIDES = ("ours", "Datasette")
 # Datasette's page also without the theme facet: its array facet dedupes whole rows (text and all)
 # before counting, most of its page's time; shown beside, not judged.
 FIVE_FACETS = "Datasette, five facets"
+SERVER_OF = {"ours": "ours", "Datasette": "Datasette", FIVE_FACETS: "Datasette"}
 
 
 class OverHttpError(Exception):
@@ -158,23 +158,15 @@ def request_pairs(cases: list[Case], sqlite_path: Path) -> list[dict]:
             if key:
                 theirs.append(("_next", key))
             api = urlencode({**case.params, "page_size": PAGE_SIZE}, doseq=True)
-            pairs.append(
-                {
-                    "case": case.name,
-                    "kind": "page",
-                    "ours": f"/findings/?{urlencode(case.params, doseq=True)}",
-                    "Datasette": f"{table}?{urlencode(theirs + facets)}",
-                    FIVE_FACETS: f"{table}?{urlencode(theirs + [f for f in facets if f[0] != '_facet_array'])}",
-                }
-            )
-            pairs.append(
-                {
-                    "case": case.name,
-                    "kind": "API",
-                    "ours": f"/api/findings?{api}",
-                    "Datasette": f"{table}.json?{urlencode(theirs)}",
-                }
-            )
+            five_facets = [facet for facet in facets if facet[0] != "_facet_array"]
+            page_paths = {
+                "ours": f"/findings/?{urlencode(case.params, doseq=True)}",
+                "Datasette": f"{table}?{urlencode(theirs + facets)}",
+                FIVE_FACETS: f"{table}?{urlencode(theirs + five_facets)}",
+            }
+            api_paths = {"ours": f"/api/findings?{api}", "Datasette": f"{table}.json?{urlencode(theirs)}"}
+            pairs.append({"case": case.name, "kind": "page", "paths": page_paths})
+            pairs.append({"case": case.name, "kind": "API", "paths": api_paths})
     return pairs
 
 
@@ -258,7 +250,8 @@ def compare_over_http(sqlite_path: Path, cases: list[Case], runs: int, log) -> d
     speed_before = machine_speed_ms()
     with serving(sqlite_path) as (ports, gunicorn_pid, datasette_pid):
         connections = {
-            side: http.client.HTTPConnection("127.0.0.1", ports[side], timeout=600) for side in SIDES
+            server: http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+            for server, port in ports.items()
         }
         log(
             f"Over HTTP: {len(pairs)} requests on each of gunicorn (127.0.0.1:{ports['ours']}) and "
@@ -267,28 +260,25 @@ def compare_over_http(sqlite_path: Path, cases: list[Case], runs: int, log) -> d
         results = {}
         for pair in pairs:  # the warm-up pass, which also reads the hit counts
             result = results.setdefault(pair["case"], {"hits": {}})
-            result[pair["kind"]] = {side: [] for side in pair if side in (*SIDES, FIVE_FACETS)}
-            result[pair["kind"]]["cached"] = []
-            for side in result[pair["kind"]]:
-                if side == "cached":
-                    continue
-                _, body = fetch(connections[side.split(",")[0]], pair[side])
+            result[pair["kind"]] = {side: [] for side in pair["paths"]} | {"cached": []}
+            for side, path in pair["paths"].items():
+                _, body = fetch(connections[SERVER_OF[side]], path)
                 if pair["kind"] == "API":
                     result["hits"][side] = hits_in(side, body)
         worker_rss = []
         for number in range(runs):
             for index, pair in enumerate(pairs):
-                sides = [side for side in pair if side in (*SIDES, FIVE_FACETS)]
+                sides = list(pair["paths"])
                 if (number + index) % 2:
-                    sides.reverse()
+                    sides.reverse()  # who goes first swaps from one request, and one round, to the next
                 for side in sides:
-                    elapsed, _ = fetch(connections[side.split(",")[0]], pair[side])
+                    elapsed, _ = fetch(connections[SERVER_OF[side]], pair["paths"][side])
                     results[pair["case"]][pair["kind"]][side].append(elapsed)
             worker_rss.append(max(workers_rss(gunicorn_pid), default=0))
         for pair in pairs:  # ours from the cache: once to fill it, then timed
-            fetch(connections["ours"], pair["ours"], keep_cache=True)
+            fetch(connections["ours"], pair["paths"]["ours"], keep_cache=True)
             for _ in range(runs):
-                elapsed, _ = fetch(connections["ours"], pair["ours"], keep_cache=True)
+                elapsed, _ = fetch(connections["ours"], pair["paths"]["ours"], keep_cache=True)
                 results[pair["case"]][pair["kind"]]["cached"].append(elapsed)
         try:
             datasette_rss = psutil.Process(datasette_pid).memory_info().rss
