@@ -6,6 +6,7 @@ import re
 import pytest
 
 from inspections.perf.benchmark import Timings, percentile, query_mix
+from inspections.perf.over_http import datasette_available, datasette_filters
 
 from .conftest import SEEDS, python, subprocess_env
 
@@ -28,7 +29,8 @@ def test_bench_times_every_request_of_the_mix_and_reports_the_targets(authoritie
     ingest = python("manage.py", "ingest", str(SEEDS), "--no-progress", env=env, timeout=120)
     assert "Ingested 5" in ingest.stdout, ingest.stdout + ingest.stderr
     result = python(
-        "manage.py", "bench", "--runs", "2", "--cold-runs", "1", "--no-sqlite", env=env, timeout=600
+        "manage.py", "bench", "--runs", "2", "--cold-runs", "1", "--no-sqlite", "--no-datasette", env=env,
+        timeout=600,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     table = result.stdout
@@ -38,8 +40,93 @@ def test_bench_times_every_request_of_the_mix_and_reports_the_targets(authoritie
         assert re.search(r"\d+\.\d|\d{3,}", row[len(case.name) :]), row
     assert "Archive: 275 findings" in table
     assert "Targets at this size (under 500,000 findings): every request warm p95 ≤ 20 ms" in table
+    assert "faster than Datasette over HTTP at p50 and p95" in table
     assert re.search(r"CSV export: [\d,]+ rows at [\d,]+ rows/s, memory growth \d+ MB", table)
     assert re.search(r"Serving process peak RSS: \d+ MB", table)
     assert re.search(r"speed check \(a fixed Python loop\) \d+ ms before and \d+ ms after", table)
     assert "SQLite FTS5 skipped (--no-sqlite)." in table
+    assert "Datasette over HTTP skipped (--no-datasette)" in table
     assert "Targets: all met." in table or "Targets missed:" in table
+
+
+def test_our_filters_become_datasettes_on_the_exported_columns():
+    params = {
+        "authority": ["leeds"],
+        "region": ["london", "north_west"],
+        "kind": ["improvement"],
+        "theme": ["multi-agency"],
+        "date_from": "2015-01-01",
+        "date_to": "2017-12-31",
+    }
+    args = dict(datasette_filters(params))
+    assert args["authority_slug__exact"] == "leeds"
+    assert args["region__in"] == '["london", "north_west"]'
+    assert "area_for_improvement" in args["kind__in"]  # "improvement" stands for several kinds
+    assert args["themes__arraycontains"] == "multi-agency"
+    assert (args["inspection_date__gte"], args["inspection_date__lte"]) == ("2015-01-01", "2017-12-31")
+
+
+@pytest.mark.skipif(
+    not datasette_available(), reason="the bench extra is not installed (pip install -e '.[bench]')"
+)
+@pytest.mark.django_db(transaction=True)
+def test_bench_times_each_search_over_http_beside_datasette(authorities, media_root):
+    env = {**subprocess_env(), "MEDIA_ROOT": str(media_root)}
+    ingest = python("manage.py", "ingest", str(SEEDS), "--no-progress", env=env, timeout=120)
+    assert "Ingested 5" in ingest.stdout, ingest.stdout + ingest.stderr
+    result = python(
+        "manage.py", "bench", "--runs", "1", "--cold-runs", "0", "--http-runs", "2", "--no-sqlite", env=env,
+        timeout=900,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    table = result.stdout
+    http = table[table.index("request over HTTP") :]
+    searches = [case for case in query_mix() if case.kind == "search"]
+    number = r"(\d[\d,]*(?:\.\d+)?)"
+    for case in searches:
+        row = next(line for line in http.splitlines() if line.startswith(case.name + "  "))
+        cells = re.findall(r"\S+", row[len(case.name) :])
+        # hits twice, then the page (ours, Datasette's, ratios, five facets, cached) and the API
+        assert len(cells) == 18, row
+        for cell in cells:
+            assert re.fullmatch(number + r"\*?", cell), row
+        timings = [float(cell.replace(",", "")) for cell in cells[2:]]
+        assert all(value > 0 for value in timings), row  # measured, every one of them
+        page, theirs = timings[0], timings[2]
+        assert float(cells[6]) == pytest.approx(page / theirs, rel=0.1)  # ×p50 is ours / Datasette's
+    # browsing means the same to both: the same findings, every one of the archive's at first
+    assert re.search(r"^no query, no filters +275 +275 ", http, re.MULTILINE), http
+    assert re.search(r"^no query, authority +(\d+) +\1 ", http, re.MULTILINE), http
+    assert "Over HTTP beside Datasette" in table
+    assert re.search(r"gunicorn worker peak RSS \d+ MB \(target ≤ 250 MB\); Datasette RSS \d+ MB", table)
+    assert re.search(r"speed check \d+ ms before and \d+ ms after the HTTP rounds", table)
+    assert "Targets: all met." in table or "Targets missed:" in table
+
+
+@pytest.mark.skipif(
+    not datasette_available(), reason="the bench extra is not installed (pip install -e '.[bench]')"
+)
+def test_a_deep_page_on_datasette_starts_where_ours_does(tmp_path):
+    import sqlite3
+
+    from inspections.perf.over_http import next_key
+
+    path = tmp_path / "findings.sqlite"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE findings (id INTEGER PRIMARY KEY, inspection_date TEXT, kind TEXT, themes TEXT)")
+    db.executemany(
+        "INSERT INTO findings VALUES (?, ?, ?, ?)",
+        [(pk, f"2020-01-{1 + pk % 28:02}", "strength", "[]") for pk in range(1, 101)],
+    )
+    # browsing, newest first: page 2 starts after the 20th row by (date descending, id)
+    (date, pk) = db.execute(
+        "SELECT inspection_date, id FROM findings ORDER BY 1 DESC, 2 LIMIT 1 OFFSET 19"
+    ).fetchone()
+    assert next_key(db, None, [], 2) == f"{date},{pk}"
+    assert next_key(db, None, [("kind__exact", "strength")], 1) == ""
+    # a page past the end is the last page (rows 81-100), as ours is
+    (date, pk) = db.execute(
+        "SELECT inspection_date, id FROM findings ORDER BY 1 DESC, 2 LIMIT 1 OFFSET 79"
+    ).fetchone()
+    assert next_key(db, None, [], 200) == f"{date},{pk}"
+    assert next_key(db, None, [("kind__exact", "weakness")], 200) == ""

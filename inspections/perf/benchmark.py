@@ -9,7 +9,9 @@ peak memory is the serving process's. Beside each search the bench shows
   any design that uses the index can do, and the request's multiple of it;
 - SQLite FTS5 (what Datasette serves; the `bench` extra): the archive exported to SQLite with an
   FTS5 table, and the same logical request run there (the count, the top 20 by rank with a snippet,
-  and one grouped query per facet, each without its own filter), and the request's multiple of it.
+  and one grouped query per facet, each without its own filter), and the request's multiple of it;
+- Datasette itself (the `bench` extra; over_http.py): each search's page and API request over HTTP,
+  ours under gunicorn and Datasette's on the same export, timed alternately, with the ratio.
 
 Each request is timed three ways, p50 / p95 / max: warm (after a first run, with the cache cleared
 before each run: buffers warm, the request doing all its work), cached (the same request again,
@@ -60,11 +62,18 @@ BROAD_QUERY = ("assessment", "assessment")
 DEEP_PAGE = 200
 CSV_ROWS = 50_000
 CSV_FILTER = {"kind": ["narrative"]}
-# The targets: at Ofsted-wide scale (about a million findings; judged from this many), searches
-# within 100 ms, ahead of SQLite FTS5 and within 5x of the GIN floor; at the archive's real size
-# (the dev corpus and seeds, some 8,000 findings), every request within 20 ms.
+# The targets (issue #20). At every size: each search's page and API request faster than Datasette
+# over HTTP at p50 and p95 (over_http.py); the CSV export at 20,000 rows/s or more with flat memory;
+# the serving process within 250 MB. At Ofsted-wide scale (about a million findings; judged from this
+# many): searches warm p95 within 50 ms and cold p95 within 300 ms, and within 5x of the GIN floor on
+# database time (a floor under 1 ms counts as 1 ms: no request is a single index scan). At the
+# archive's real size (some 20,000 findings), every request warm p95 within 20 ms.
 AT_SCALE = 500_000
 REAL_SIZE_TARGET_MS = 20
+SCALE_WARM_P95_MS = 50
+SCALE_COLD_P95_MS = 300
+FLOOR_MULTIPLE = 5
+MINIMUM_FLOOR_MS = 1.0
 
 
 @dataclass
@@ -373,17 +382,26 @@ def sqlite_available() -> bool:
     return True
 
 
+# Bumped whenever the export's tables change, so an older export is made again.
+EXPORT_VERSION = 2
+
+
 def archive_fingerprint() -> str:
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT (SELECT count(*) FROM inspections_finding), (SELECT max(id) FROM inspections_finding), "
             "(SELECT count(*) FROM inspections_findingtheme), (SELECT max(id) FROM inspections_judgement)"
         )
-        return "-".join(str(value) for value in cursor.fetchone())
+        return "-".join(str(value) for value in (EXPORT_VERSION, *cursor.fetchone()))
 
 
 def export_sqlite(path: Path, log) -> Path:
-    """The archive as SQLite with an FTS5 index (porter stemming), as a Datasette user would load it."""
+    """The archive as SQLite, as a Datasette user would load it: one `findings` table with an FTS5
+    index (porter stemming) that Datasette's `_search=` finds, and with the columns each of our
+    facets counts by, each indexed: `authority_slug`, `region`, `inspection_kind`, `kind`, `grade`,
+    and `themes`, a JSON array of theme slugs (`_facet_array=themes`, `themes__arraycontains=`). The
+    values are the finding's own copies of its inspection's facets, which our filters read too.
+    `finding_themes` (finding, theme) serves the in-process queries."""
     import sqlite_utils
 
     fingerprint = archive_fingerprint()
@@ -397,16 +415,17 @@ def export_sqlite(path: Path, log) -> Path:
     db.execute("PRAGMA journal_mode = OFF")
     db.execute("PRAGMA synchronous = OFF")
     findings_sql = """
-        SELECT f.id, f.text, f.section, a.slug, a.short_name, a.region, i.kind, i.date::text,
-               f.kind, (SELECT j.grade FROM inspections_judgement AS j WHERE j.inspection_id = f.inspection_id
-                        AND j.area = coalesce(f.area, 'overall_effectiveness')), f.inspection_id, f."order"
+        SELECT f.id, f.text, f.section, a.slug, a.short_name, a.region, f.inspection_kind,
+               f.inspection_date::text, f.kind, f.grade,
+               coalesce((SELECT json_agg(t.slug ORDER BY t.slug) FROM inspections_theme AS t
+                         WHERE t.id = ANY (f.theme_ids))::text, '[]'),
+               f.inspection_id, f."order"
         FROM inspections_finding AS f
-        JOIN inspections_inspection AS i ON i.id = f.inspection_id
-        JOIN inspections_authority AS a ON a.id = i.authority_id
+        JOIN inspections_authority AS a ON a.id = f.authority_id
     """
     columns = [
         "id", "text", "section", "authority_slug", "authority_name", "region", "inspection_kind",
-        "inspection_date", "kind", "grade", "inspection_id", "order",
+        "inspection_date", "kind", "grade", "themes", "inspection_id", "order",
     ]  # fmt: skip
 
     def rows(sql, names):
@@ -420,6 +439,7 @@ def export_sqlite(path: Path, log) -> Path:
         pass  # make sure Django's connection is open for the server-side cursors
     from django.db import transaction
 
+    db["finding_themes"].create({"finding_id": int, "theme_slug": str})  # there even with no tags
     with transaction.atomic():
         db["findings"].insert_all(rows(findings_sql, columns), pk="id", batch_size=5000)
         db["finding_themes"].insert_all(
@@ -567,7 +587,16 @@ def machine_speed_ms() -> float:
     return statistics.median(times)
 
 
-def run_bench(*, warm_runs: int, cold_runs: int, sqlite: bool, only: str, log) -> str:
+def run_bench(
+    *,
+    warm_runs: int,
+    cold_runs: int,
+    sqlite: bool,
+    datasette: bool = True,
+    http_runs: int = 0,
+    only: str,
+    log,
+) -> str:
     cases = [case for case in query_mix() if only.lower() in case.name.lower()]
     started = time.perf_counter()
     load_before = os.getloadavg(), machine_speed_ms()
@@ -579,17 +608,33 @@ def run_bench(*, warm_runs: int, cold_runs: int, sqlite: bool, only: str, log) -
     texts = {case.floor_query for case in cases if case.floor_query}
     floors = {text: gin_floor_ms(text, runs=max(warm_runs // 2, 3)) for text in texts}
     counts = {text: exact_count_ms(text, runs=max(warm_runs // 2, 3)) for text in texts}
-    sqlite_ms, sqlite_note = {}, ""
+    from .over_http import compare_over_http, datasette_available
+
+    # one file per database, so benching two archives in turn does not export each every time
+    sqlite_path = settings.BASE_DIR / ".bench" / f"{settings.DATABASES['default']['NAME']}.sqlite"
+    sqlite_ms, notes, compared = {}, [], None
     if sqlite and sqlite_available():
-        # one file per database, so benching two archives in turn does not export each every time
-        name = settings.DATABASES["default"]["NAME"]
-        path = export_sqlite(settings.BASE_DIR / ".bench" / f"{name}.sqlite", log)
+        export_sqlite(sqlite_path, log)
         log("Timing SQLite FTS5…")
-        sqlite_ms = sqlite_times(path, cases, warm_runs)
+        sqlite_ms = sqlite_times(sqlite_path, cases, warm_runs)
     elif sqlite:
-        sqlite_note = "SQLite FTS5 skipped: install the bench extra (pip install -e '.[bench]')."
+        notes.append("SQLite FTS5 skipped: install the bench extra (pip install -e '.[bench]').")
     else:
-        sqlite_note = "SQLite FTS5 skipped (--no-sqlite)."
+        notes.append("SQLite FTS5 skipped (--no-sqlite).")
+    if datasette and datasette_available() and any(case.kind == "search" for case in cases):
+        export_sqlite(sqlite_path, log)
+        compared = compare_over_http(sqlite_path, cases, http_runs or warm_runs, log)
+    elif datasette and not datasette_available():
+        notes.append(
+            "Datasette over HTTP skipped: install the bench extra (pip install -e '.[bench]'); "
+            "the targets beside Datasette are not judged."
+        )
+    elif datasette:
+        notes.append("Datasette over HTTP skipped: no search in the requests chosen.")
+    else:
+        notes.append(
+            "Datasette over HTTP skipped (--no-datasette); the targets beside Datasette are not judged."
+        )
     hits = {case.name: hits_of(case) for case in cases}
     return report(
         cases,
@@ -598,9 +643,10 @@ def run_bench(*, warm_runs: int, cold_runs: int, sqlite: bool, only: str, log) -
         counts,
         sqlite_ms,
         hits,
-        sqlite_note,
+        notes,
         load_before,
         time.perf_counter() - started,
+        compared,
     )
 
 
@@ -612,11 +658,12 @@ def _ms(value: float) -> str:
     return f"{value:.1f}" if value < 100 else f"{value:.0f}"
 
 
-def report(cases, served, floors, counts, sqlite_ms, hits, sqlite_note, load_before, elapsed) -> str:
+def report(cases, served, floors, counts, sqlite_ms, hits, notes, load_before, elapsed, compared=None) -> str:
     from ..models import Finding
+    from .over_http import report as http_report
 
     header = [
-        "request", "hits", "warm p50", "p95", "max", "cold p50", "p95", "max", "db p50", "queries",
+        "request", "hits", "warm p50", "p95", "max", "cold p50", "p95", "max", "db p50", "p95", "queries",
         "page p95", "cached p50", "p95", "floor", "×floor", "count", "SQLite", "×SQLite",
     ]  # fmt: skip
     rows, misses = [], []
@@ -628,7 +675,8 @@ def report(cases, served, floors, counts, sqlite_ms, hits, sqlite_note, load_bef
         page, cached = Timings(result["page"]), Timings(result["cached"])
         floor = floors.get(case.floor_query) if case.floor_query else None
         lite = Timings(sqlite_ms[case.name]) if case.name in sqlite_ms else None
-        floor_ratio = warm.p95 / floor if floor else None
+        # judged on the time spent in the database, against a floor of at least 1 ms
+        floor_ratio = db.p95 / max(floor, MINIMUM_FLOOR_MS) if floor else None
         lite_ratio = warm.p95 / lite.p50 if lite else None
         rows.append(
             [
@@ -636,7 +684,8 @@ def report(cases, served, floors, counts, sqlite_ms, hits, sqlite_note, load_bef
                 "" if hits[case.name] is None else f"{hits[case.name]:,}",
                 _ms(warm.p50), _ms(warm.p95), _ms(warm.max),
                 _ms(cold.p50), _ms(cold.p95), _ms(cold.max),
-                _ms(db.p50), str(result["queries"]), _ms(page.p95), _ms(cached.p50), _ms(cached.p95),
+                _ms(db.p50), _ms(db.p95), str(result["queries"]), _ms(page.p95),
+                _ms(cached.p50), _ms(cached.p95),
                 _ms(floor) if floor else "", f"{floor_ratio:.1f}" if floor_ratio else "",
                 _ms(counts[case.floor_query]) if case.floor_query else "",
                 _ms(lite.p50) if lite else "", f"{lite_ratio:.2f}" if lite_ratio else "",
@@ -645,12 +694,14 @@ def report(cases, served, floors, counts, sqlite_ms, hits, sqlite_note, load_bef
         if not at_scale and case.kind != "csv" and warm.p95 > REAL_SIZE_TARGET_MS:
             misses.append(f"{case.name}: warm p95 {warm.p95:.1f} ms > {REAL_SIZE_TARGET_MS} ms")
         if at_scale and case.kind == "search":
-            if warm.p95 > 100:
-                misses.append(f"{case.name}: warm p95 {warm.p95:.0f} ms > 100 ms")
-            if floor_ratio and floor_ratio > 5:
-                misses.append(f"{case.name}: {floor_ratio:.1f}× the GIN floor > 5×")
-            if lite_ratio and lite_ratio >= 1:
-                misses.append(f"{case.name}: not faster than SQLite FTS5 ({lite_ratio:.2f}×)")
+            if warm.p95 > SCALE_WARM_P95_MS:
+                misses.append(f"{case.name}: warm p95 {_ms(warm.p95)} ms > {SCALE_WARM_P95_MS} ms")
+            if cold.runs and cold.p95 > SCALE_COLD_P95_MS:
+                misses.append(f"{case.name}: cold p95 {_ms(cold.p95)} ms > {SCALE_COLD_P95_MS} ms")
+            if floor_ratio and floor_ratio > FLOOR_MULTIPLE:
+                misses.append(
+                    f"{case.name}: db p95 {floor_ratio:.1f}× the GIN floor (at least 1 ms) > {FLOOR_MULTIPLE}×"
+                )
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
 
     def line(row):
@@ -663,16 +714,23 @@ def report(cases, served, floors, counts, sqlite_ms, hits, sqlite_note, load_bef
     if csv:  # the rate of the median warm export
         csv["rate"] = csv["rows"] / (Timings(csv["warm"]).p50 / 1000)
     out.append(f"Archive: {findings:,} findings. Times in ms; {served['cold']}.")
+    common = (
+        "every search's page and API request faster than Datasette over HTTP at p50 and p95; CSV ≥ 20,000 "
+        "rows/s with < 100 MB growth; serving RSS ≤ 250 MB a process (the bench's and gunicorn's worker); "
+        "load (loadtest, 50 clients, 60 s, a million findings): ≥ 150 requests/s, p95 ≤ 500 ms, 0 errors, "
+        "judged by `manage.py loadtest`, not here."
+    )
     if at_scale:
         out.append(
-            "Targets at this scale: searches warm p95 ≤ 100 ms, faster than SQLite FTS5 and within 5× "
-            "of the GIN floor; CSV ≥ 20,000 rows/s with < 100 MB growth; peak RSS ≤ 250 MB."
+            f"Targets at this scale: searches warm p95 ≤ {SCALE_WARM_P95_MS} ms and cold p95 ≤ "
+            f"{SCALE_COLD_P95_MS} ms; within {FLOOR_MULTIPLE}× of the GIN floor on database time (db p95 / "
+            f"floor, the floor at least {MINIMUM_FLOOR_MS:.0f} ms); {common}"
         )
     else:
         out.append(
             f"Targets at this size (under {AT_SCALE:,} findings): every request warm p95 ≤ "
-            f"{REAL_SIZE_TARGET_MS} ms (the CSV export is judged by its rate and memory); CSV ≥ 20,000 "
-            "rows/s with < 100 MB growth; peak RSS ≤ 250 MB. SQLite and the floor are shown for comparison."
+            f"{REAL_SIZE_TARGET_MS} ms (the CSV export is judged by its rate and memory); {common} "
+            "In-process SQLite and the floor are shown for comparison."
         )
     out.append(
         "warm and cold: the request without its template rendering (the FilterSet, the search, the "
@@ -681,12 +739,12 @@ def report(cases, served, floors, counts, sqlite_ms, hits, sqlite_note, load_bef
         "lexemes of the queries it has searched for, and the marks of the pieces of text it has marked); page p95: the whole request, "
         "template included; db p50: time in SQL; cached: the same request repeated, its counts and page "
         "served from the cache. floor: the GIN bitmap index scan alone (EXPLAIN ANALYZE, median); "
-        "×floor = warm p95 / floor; count: an exact count(*) of the text's matches alone (median), the "
-        "least an exact design pays; SQLite: count, top 20 with snippets and every facet (p50); "
-        "×SQLite = warm p95 / SQLite p50."
+        f"×floor = db p95 / floor (a floor under {MINIMUM_FLOOR_MS:.0f} ms counted as {MINIMUM_FLOOR_MS:.0f} ms); "
+        "count: an exact count(*) of the text's matches alone (median), the "
+        "least an exact design pays; SQLite: in process, count, top 20 with snippets and every facet (p50); "
+        "×SQLite = warm p95 / SQLite p50 (not judged: the targets are beside Datasette over HTTP)."
     )
-    if sqlite_note:
-        out.append(sqlite_note)
+    out += notes
     if csv:
         out.append(
             f"CSV export: {csv['rows']:,} rows at {csv['rate']:,.0f} rows/s, memory growth "
@@ -700,11 +758,20 @@ def report(cases, served, floors, counts, sqlite_ms, hits, sqlite_note, load_bef
     out.append(f"Serving process peak RSS: {peak:.0f} MB (target ≤ 250 MB).")
     if peak > 250:
         misses.append(f"peak RSS {peak:.0f} MB > 250 MB")
+    if compared:
+        table, http_misses = http_report(compared, _ms)
+        out += ["", *table]
+        misses += http_misses
     (load_before, speed_before), load_after = load_before, os.getloadavg()
     out.append(
         f"Machine: {os.cpu_count()} CPUs, load average {load_before[0]:.1f} before and "
         f"{load_after[0]:.1f} after; speed check (a fixed Python loop) {speed_before:.0f} ms before and "
         f"{machine_speed_ms():.0f} ms after; bench took {elapsed:.0f} s."
     )
-    out.append("Targets: all met." if not misses else "Targets missed:\n  " + "\n  ".join(misses))
+    if misses:
+        out.append("Targets missed:\n  " + "\n  ".join(misses))
+    else:
+        out.append(
+            "Targets: all met." + ("" if compared else " (Datasette's column was skipped: not judged.)")
+        )
     return "\n".join(out)

@@ -7,6 +7,7 @@ memory every second, and prints throughput, latency percentiles, errors and memo
 stops what it started.
 """
 
+import os
 import random
 import re
 import shutil
@@ -23,6 +24,7 @@ import psutil
 from django.conf import settings
 
 from ..models import Authority, Inspection, Theme
+from .benchmark import machine_speed_ms
 
 SEARCH_WORDS = [
     "supervision", "assessment", "care leavers", '"management oversight"', "neglect OR exploitation",
@@ -43,6 +45,10 @@ done = function(summary, latency, requests)
     latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
 end
 """
+# The load the site should hold (issue #20), judged on what wrk reports.
+TARGET_RATE = 150
+TARGET_P95_MS = 500
+TARGET_RSS_MB = 250
 
 
 class LoadTestError(Exception):
@@ -95,6 +101,7 @@ def run_load_test(*, clients: int, duration: int, workers: int, log) -> None:
             "wrk is not installed: `apt-get install wrk` (Debian's package), then run this again."
         )
     paths = request_mix()
+    speed_before = machine_speed_ms()
     port = free_port()
     with tempfile.TemporaryDirectory() as folder:
         script = Path(folder) / "mix.lua"
@@ -108,7 +115,8 @@ def run_load_test(*, clients: int, duration: int, workers: int, log) -> None:
             wait_until_serving(port)
             log(
                 f"Load: {clients} clients for {duration} s over {len(paths)} distinct requests, "
-                f"gunicorn with {workers} workers on 127.0.0.1:{port}."
+                f"gunicorn with {workers} workers on 127.0.0.1:{port}; the cache on, as served (each "
+                "worker's own: a request it has answered before comes from its cache until the archive changes)."
             )
             memory = []
             load = subprocess.Popen(
@@ -123,10 +131,14 @@ def run_load_test(*, clients: int, duration: int, workers: int, log) -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
+    log(
+        f"Machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end; speed check "
+        f"(bench's fixed Python loop) {speed_before:.0f} ms before and {machine_speed_ms():.0f} ms after."
+    )
     report(output, memory, log)
 
 
-def wait_until_serving(port: int) -> None:
+def wait_until_serving(port: int, name: str = "gunicorn") -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -134,7 +146,7 @@ def wait_until_serving(port: int) -> None:
                 return
         except OSError:
             time.sleep(0.3)
-    raise LoadTestError("gunicorn did not start serving within 60 s.")
+    raise LoadTestError(f"{name} did not start serving within 60 s.")
 
 
 def workers_rss(master_pid: int) -> list[int]:
@@ -169,5 +181,21 @@ def report(output: str, memory: list[list[int]], log) -> None:
             f"Largest worker RSS: first third {max(samples[:third]) / 2**20:.0f} MB, "
             f"last third {max(samples[-third:]) / 2**20:.0f} MB, peak {max(samples) / 2**20:.0f} MB"
         )
+    rate, p95, peak = figures["requests"] / seconds, figures["p95"] / 1000, max(samples, default=0) / 2**20
+    misses = [
+        miss
+        for miss, missed in (
+            (f"{rate:.1f} requests/s < {TARGET_RATE}", rate < TARGET_RATE),
+            (f"p95 {p95:.0f} ms > {TARGET_P95_MS} ms", p95 > TARGET_P95_MS),
+            (f"{errors} errors", errors > 0),
+            (f"worker RSS {peak:.0f} MB > {TARGET_RSS_MB} MB", peak > TARGET_RSS_MB),
+        )
+        if missed
+    ]
+    log(
+        f"Targets (at a million findings, 50 clients for 60 s, on 2 cores): ≥ {TARGET_RATE} requests/s, "
+        f"p95 ≤ {TARGET_P95_MS} ms, 0 errors, worker RSS ≤ {TARGET_RSS_MB} MB: "
+        + ("met." if not misses else "missed: " + "; ".join(misses) + ".")
+    )
     if errors:
         raise LoadTestError(f"{errors} request(s) failed under load.")
