@@ -39,6 +39,7 @@ from .filters import AuthorityFilterSet, FindingFilterSet, InspectionFilterSet
 from .grades import latest_grade_annotations
 from .models import Authority as AuthorityRow
 from .models import Finding as FindingRow
+from .page_cache import cached_page
 from .schemas import SLUG_PATTERN, Authority, Closed, Finding, FindingSerialiser, Inspection, Url
 from .search import SORTS
 from .selectors import inspections_with_judgements
@@ -193,8 +194,9 @@ FindingQuery = filter_parameters(
             default=None,
             description="Order of results: "
             + "; ".join(f"{key} ({label.lower()})" for key, label in SORTS.items())
-            + ". By default the most relevant come first when there is a search (q), the newest "
-            "otherwise; relevance without a search means newest first.",
+            + ". By default the most relevant come first when there is a search (q), unless its "
+            "count is estimated (count_estimated), when the newest do, as on the search page; the "
+            "newest otherwise. Relevance without a search means newest first.",
             json_schema_extra={"example": FINDING_EXAMPLES["sort"]},
         ),
     ),
@@ -233,6 +235,12 @@ class FindingPage(Page):
     """One page of finding results."""
 
     results: list[Finding]
+    count_estimated: bool = Field(
+        description="True when count (and so pages) is an estimate, to two significant figures, "
+        'from a sample of the archive, as the search page\'s "About ...": counting every match of '
+        "a broad search exactly would take longer than the rest of the request. The results are "
+        "exact; a page that reaches the last match makes the count exact."
+    )
 
 
 class AuthorityPage(Page):
@@ -247,15 +255,16 @@ class InspectionPage(Page):
     results: list[Inspection]
 
 
-def _page(request, items, fetch=list) -> dict:
-    """A page of the items (a queryset) in the API's envelope; fetch turns the page's items into its
-    results. page and page_size are read as the search page reads its page (Paginator.get_page)."""
+def _page_size(request) -> int:
+    """page_size as asked for, brought within 1-API_MAX_PAGE_SIZE; API_PAGE_SIZE if not a number."""
     try:
-        size = min(max(int(request.GET.get("page_size", API_PAGE_SIZE)), 1), API_MAX_PAGE_SIZE)
+        return min(max(int(request.GET.get("page_size", API_PAGE_SIZE)), 1), API_MAX_PAGE_SIZE)
     except ValueError:
-        size = API_PAGE_SIZE
-    paginator = Paginator(items, size)
-    page = paginator.get_page(request.GET.get("page"))
+        return API_PAGE_SIZE
+
+
+def _envelope(request, page, results: list) -> dict:
+    """A page of results in the API's envelope, with links to the pages beside it."""
 
     def link(number):
         query = request.GET.copy()
@@ -263,13 +272,20 @@ def _page(request, items, fetch=list) -> dict:
         return request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
 
     return {
-        "count": paginator.count,
+        "count": page.paginator.count,
         "page": page.number,
-        "pages": paginator.num_pages,
+        "pages": page.paginator.num_pages,
         "next": link(page.next_page_number()) if page.has_next() else None,
         "previous": link(page.previous_page_number()) if page.has_previous() else None,
-        "results": fetch(list(page.object_list)),
+        "results": results,
     }
+
+
+def _page(request, items) -> dict:
+    """A page of the items (a queryset) in the API's envelope, page and page_size read as the
+    search page reads its page (Paginator.get_page)."""
+    page = Paginator(items, _page_size(request)).get_page(request.GET.get("page"))
+    return _envelope(request, page, list(page.object_list))
 
 
 # The operations ----------------------------------------------------------------------------------
@@ -285,17 +301,17 @@ UNAVAILABLE = {503: None}  # the database is unavailable for a moment: try again
     url_name="api-findings",
 )
 def findings(request, query: Query[FindingQuery], paging: Query[Paging]):
-    ordered = FindingRow.objects.search(FindingFilterSet(request.GET or None), query.sort)
-    serialise = FindingSerialiser(request)
-
-    def fetch(ids):
-        """The page's findings, by id: sorting and paging the ids alone, then reading the page's
-        rows, is what a broad search ranked by relevance spends least on."""
-        rows = FindingRow.objects.filter(pk__in=ids).values_list(*serialise.columns)
-        by_id = {row[0]: row for row in rows}
-        return [serialise(by_id[pk]) for pk in ids if pk in by_id]
-
-    return _page(request, ordered.values_list("pk", flat=True), fetch)
+    """The search page's search without its facets (Finding.objects.search_list): counted exactly
+    where that is cheap, estimated from the sample where it is not (count_estimated), as the page
+    counts. Its items are made by the one serialiser and sent as they are, not validated again
+    against the declaration (the tests check every generated request against the document)."""
+    size = _page_size(request)
+    filterset = FindingFilterSet(request.GET or None)
+    listed = FindingRow.objects.search_list(filterset, query.sort, request.GET.get("page"), per_page=size)
+    serialise = FindingSerialiser(request, listed.labels)
+    results = [serialise(row) for row in serialise.rows(listed.page.object_list)]
+    body = {**_envelope(request, listed.page, results), "count_estimated": listed.approximate}
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
 
 
 @api.get(
@@ -334,6 +350,7 @@ def read_only(view):
 
     @csrf_exempt
     @require_safe
+    @cached_page
     @functools.wraps(view)
     def read_only_view(request, *args, **kwargs):
         request.method = "GET"

@@ -15,12 +15,14 @@ from django.urls import reverse
 from .choices import AuthorityType, FindingKind, Grade, InspectionKind, JudgementArea, Region, choice_values
 from .search import (
     IN_SAMPLE,
+    FindingList,
     FindingSearch,
     SearchTerms,
     WordPairs,
     chosen_sort,
     default_sort,
     ordered,
+    search_list,
     search_page,
 )
 
@@ -347,6 +349,11 @@ class FindingManager(models.Manager.from_queryset(FindingQuerySet)):
         return search_page(
             self.get_queryset(), filterset, sort, page_number, per_page=per_page, orphans=orphans
         )
+
+    def search_list(self, filterset, sort: str | None, page_number, *, per_page: int) -> FindingList:
+        """A page of the ids of the findings a FindingFilterSet keeps, with how many there are, exact
+        or estimated as on the search page, without facets (the JSON API's; search.engine)."""
+        return search_list(self.get_queryset(), filterset, sort, page_number, per_page=per_page)
 
 
 def _without_angle_brackets(field: str) -> Replace:

@@ -135,7 +135,15 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "TIMEOUT": 3600,
         "OPTIONS": {"MAX_ENTRIES": 2000},
-    }
+    },
+    # Whole public pages and API answers under the archive's version (page_cache.py): up to 300 of
+    # 20-150 kB each, about 30 MB a process at most.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "pages",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": 300},
+    },
 }
 
 # A text search whose counts would read more findings than this (judged from the sample; browsing

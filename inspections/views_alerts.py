@@ -45,10 +45,17 @@ def _search(query: str) -> dict:
     }
 
 
+@csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def alert_subscribe(request):
     """GET: the form on a page of its own, for the search in the query string. POST (from it or from
-    the search page): record the request and mail the link, then say to check the inbox."""
+    the search page): record the request and mail the link, then say to check the inbox.
+
+    Without a CSRF token, deliberately: asking acts for nobody signed in (the form is anonymous, and
+    nothing happens until the link mailed to the address is followed), so a request forged from
+    another site can do nothing a visitor cannot do here themselves, and limits on mails per address
+    apply alike. Without it the search pages carry no per-visitor token, so they are cached whole
+    (page_cache.py). Confirming from the mailed link keeps its token."""
     if request.method != "POST":
         query = alerts.search_query(request.GET)
         return render(request, "alerts/subscribe.html", {"alert_form": AlertForm(), **_search(query)})

@@ -9,6 +9,7 @@ from unittest import mock
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 
@@ -25,6 +26,13 @@ CORPUS_MISSING = f"the real report corpus is not at {CORPUS} (it lives beside th
 def corpus_report(path: Path) -> ParsedReport:
     """A report of the corpus, parsed once a test run: the parser's tests and the highlighting's read it."""
     return parse_file(path)
+
+
+@pytest.fixture(autouse=True)
+def no_pages_kept():
+    """Each test starts with no whole page cached (page_cache.py): a page is kept under the archive's
+    version, which a rolled-back test leaves as it found it, while a test may change settings."""
+    caches["pages"].clear()
 
 
 @pytest.fixture(autouse=True)

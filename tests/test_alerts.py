@@ -192,7 +192,19 @@ def test_the_form_is_on_the_search_page_with_the_searchs_filters(client):
     assert "Get emails about new findings for this search" in html
     assert f'action="{reverse("alert-subscribe")}"' in html
     assert '<input type="hidden" name="query" value="q=supervision">' in html
-    assert 'name="csrfmiddlewaretoken"' in html
+    assert 'name="csrfmiddlewaretoken"' not in html  # no per-visitor token: the page is cached whole
+
+
+def test_asking_needs_no_csrf_token_and_the_search_page_sets_no_cookie():
+    strict = Client(enforce_csrf_checks=True)
+    page = strict.get(reverse("finding-search"), {"q": "supervision"})
+    assert not page.cookies
+    response = strict.post(
+        reverse("alert-subscribe"),
+        {"email": "reader@example.org", "frequency": "daily", "query": "q=supervision"},
+    )
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
 
 
 def test_the_form_has_a_page_of_its_own(client):

@@ -6,12 +6,14 @@ import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from hypothesis import HealthCheck, settings
 from openapi_spec_validator import validate
 
 from inspections.filters import AuthorityFilterSet, FindingFilterSet, InspectionFilterSet
+from inspections.models import Finding as FindingRow
+from inspections.schemas import FindingSerialiser
 from inspections.wsgi import application
 
 from .sample_archive import sample_archive
@@ -112,3 +114,11 @@ def api_archive(in_process_requests):
 def test_the_api_answers_every_generated_request_as_documented(case, api_archive):
     """No server error, and the status, content type and body each as the document says."""
     case.call_and_validate()
+
+
+def test_the_apis_rows_by_id_are_the_orms(api_archive):
+    serialise = FindingSerialiser(RequestFactory().get("/"))
+    ids = list(FindingRow.objects.order_by("-pk").values_list("pk", flat=True)[:30])
+    expected = FindingRow.objects.filter(pk__in=ids).values_list(*FindingSerialiser.columns)
+    by_id = {row[0]: row for row in expected}
+    assert ids and serialise.rows(ids) == [by_id[pk] for pk in ids]

@@ -7,6 +7,8 @@ name rather than through model classes, as its one-pass SQL does.
 """
 
 from collections.abc import Callable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -15,12 +17,29 @@ from django.db.models import QuerySet
 
 from .sample import IN_SAMPLE
 
+# The version a read-only request read first (page_cache.py), for everything it then reads.
+_read_for_request: ContextVar[str | None] = ContextVar("archive_version", default=None)
+
 
 def archive_version() -> str:
-    """The archive's version now: cached counts and figures are keyed by it."""
+    """The archive's version now (or as a read-only request first read it: see reading_at):
+    cached counts and figures are keyed by it."""
+    if (version := _read_for_request.get()) is not None:
+        return version
     with connection.cursor() as cursor:
         cursor.execute("SELECT version FROM inspections_archive_state")
         return str(cursor.fetchone()[0])
+
+
+@contextmanager
+def reading_at(version: str):
+    """Within it, archive_version() is this version, read once by a request that writes nothing:
+    whatever it reads after is as new or newer, so what it caches is never older than its key."""
+    token = _read_for_request.set(version)
+    try:
+        yield
+    finally:
+        _read_for_request.reset(token)
 
 
 def by_version(name: str, compute: Callable[[], object], version: str | None = None):
@@ -78,6 +97,13 @@ class SearchCache:
 
     def keep_tallies(self, tallies) -> None:
         cache.set(self.key, tallies)
+
+    def count(self):
+        """The count alone (Tallies without facets), as the API keeps it."""
+        return cache.get(f"{self.key}:count")
+
+    def keep_count(self, tallies) -> None:
+        cache.set(f"{self.key}:count", tallies)
 
     def window(self, sort: str, offset: int, per_page: int, orphans: int):
         """A page's start and ids, as kept by keep_window."""

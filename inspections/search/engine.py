@@ -277,80 +277,193 @@ class FindingSearch:
     labels: Labels  # the authorities' and themes' names, for showing the page
 
 
+@dataclass
+class FindingList:
+    """A page of a search's findings without facets (the JSON API's): the page is of finding ids."""
+
+    page: Page  # of ids, in order
+    count: int
+    sort: str
+    approximate: bool  # the count (and so the number of pages) is an estimate from the sample
+    labels: Labels
+
+
+# The exact count and a page's ids without facets: the matches kept when matching is the cost (a
+# text query), the planner left to walk an index for each part when browsing.
+COUNT_AND_PAGE_SQL = """
+WITH matched AS {materialized} ({matched})
+SELECT (SELECT count(*) FROM matched), ARRAY(SELECT id FROM matched ORDER BY {order} LIMIT %s OFFSET %s)
+"""
+
+
+def count_and_page(
+    findings: QuerySet, conditions: dict[str, Q], text: str, sort: str, offset: int, size: int
+) -> tuple[int, list[int]]:
+    """How many findings the conditions keep, and the ids of `size` of them from offset."""
+    columns = ["id", "inspection_date", "inspection_id", "order"]
+    matched = findings.filter(*conditions.values()).order_by()
+    if sort == "relevance":
+        matched = matched.annotate(rank=rank(text))
+        columns.append("rank")
+    sql, params = matched.values(*columns).query.sql_with_params()
+    statement = COUNT_AND_PAGE_SQL.format(
+        materialized="MATERIALIZED" if text else "NOT MATERIALIZED", matched=sql, order=SQL_ORDERINGS[sort]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*params, size, offset])
+        count, ids = cursor.fetchone()
+    return count, ids
+
+
+@dataclass
+class _Plan:
+    """What a search has decided before its page is read: its terms, the archive's version and
+    labels, its cache, its sort, and where the page starts."""
+
+    terms: SearchTerms
+    labels: Labels
+    cache: SearchCache
+    sort: str | None
+    offset: int
+    exact_up_to: int
+
+    @classmethod
+    def of(cls, findings: QuerySet, filterset, sort: str | None, page_number, per_page: int) -> "_Plan":
+        terms = SearchTerms.of(filterset)
+        try:
+            # a page past the end is shown as the last one, which the Paginator finds from the count
+            requested = min(max(int(page_number), 1), 1_000_000)
+        except (TypeError, ValueError):
+            requested = 1
+        # The version is read first: whatever is read after it is as new or newer, never older.
+        version = archive_version()
+        text = terms.text
+        return cls(
+            terms,
+            labels_of(version, findings),
+            SearchCache(version, terms.key),
+            chosen_sort(sort, bool(text)),
+            (requested - 1) * per_page,
+            settings.ARCHIVE_EXACT_COUNTS_UP_TO * (1 if text else BROWSING_READS_PER_SEARCH_READ),
+        )
+
+    def counts_exactly(self, findings: QuerySet) -> bool:
+        """Whether the sample says counting would read at most exact_up_to findings."""
+        cap = self.exact_up_to // SAMPLE_EVERY
+        read = self.labels.sample_size  # an archive this small needs no probe: no search reads more
+        if read > cap:
+            sampled = {**self.terms.conditions, "sample": IN_SAMPLE}
+            where, params = _where(findings, read_conditions(sampled))
+            with connection.cursor() as cursor:
+                cursor.execute(PROBE_SQL.format(where=where), [*params, cap + 1])
+                read = cursor.fetchone()[0]
+        return read <= cap
+
+    def sampled_tallies(self, findings: QuerySet) -> Tallies:
+        """The sample's tallies, scaled up to estimates for the whole archive."""
+        sampled = {**self.terms.conditions, "sample": IN_SAMPLE}
+        tallies = one_pass(findings, sampled, self.terms.text, "newest", 0, 0, 0, self.labels)[0]
+        return tallies.scaled(SAMPLE_EVERY)
+
+    def page(
+        self,
+        findings: QuerySet,
+        tallies: Tallies,
+        window,
+        per_page: int,
+        orphans: int,
+        page_number,
+        fetch_rows,
+    ) -> tuple[Page, int, bool]:
+        """The page asked for (its rows from fetch_rows), the count and whether it is estimated; the
+        sort is settled first (self.sort) if none was chosen."""
+        conditions, text = self.terms.conditions, self.terms.text
+        if self.sort is None:
+            self.sort = default_sort(bool(text), estimated=tallies.estimated)
+        sort, offset = self.sort, self.offset
+        # An estimated page by date walks the date index until it is full, unless the sample says
+        # matches are rare, when sorting them all is cheaper (supervision -managers with a grade: 83 → 55 ms).
+        wanted = per_page + orphans + 1  # one more than a page and its orphans: is the page the last?
+        walk = self.labels.sample_size * SAMPLE_EVERY * (offset + wanted) / max(tallies.count, 1)
+        read_all = tallies.estimated and sort != "relevance" and tallies.read < walk
+
+        def fetch_ids(start: int, size: int) -> list[int]:
+            return ordered_ids(findings, conditions, text, sort, start, size, read_all=read_all)
+
+        if window is None:
+            window = self.cache.window(sort, offset, per_page, orphans)
+        if window is None:
+            window = [offset, fetch_ids(offset, wanted)]
+            self.cache.keep_window(sort, offset, per_page, orphans, window)
+        start, ids = window
+        count, count_estimated = tallies.count, tallies.estimated
+        if count_estimated and len(ids) <= per_page + orphans and (ids or start == 0):
+            count, count_estimated = start + len(ids), False  # the page reached the last match
+        elif count_estimated:
+            count = max(count, start + len(ids))  # never fewer than the page has shown exist
+        results = _CountedFindings(count, fetch_ids, (start, ids), fetch_rows)
+        return Paginator(results, per_page, orphans=orphans).get_page(page_number), count, count_estimated
+
+
 def search_page(
     findings: QuerySet, filterset, sort: str | None, page_number, *, per_page: int = 20, orphans: int = 3
 ) -> FindingSearch:
     """A page of the findings a FindingFilterSet keeps, in the order asked for (None: the default),
     with their count and facets: see the module's docstring."""
-    terms = SearchTerms.of(filterset)
-    conditions, text = terms.conditions, terms.text
-    try:
-        # a page past the end is shown as the last one, which the Paginator finds from the count
-        requested = min(max(int(page_number), 1), 1_000_000)
-    except (TypeError, ValueError):
-        requested = 1
-    offset = (requested - 1) * per_page
-    sort = chosen_sort(sort, bool(text))
-
-    # The version is read first: whatever is read after it is as new or newer, never older.
-    version = archive_version()
-    labels = labels_of(version, findings)
-    cache = SearchCache(version, terms.key)
-    tallies, window = cache.tallies(), None
-    exact_up_to = settings.ARCHIVE_EXACT_COUNTS_UP_TO * (1 if text else BROWSING_READS_PER_SEARCH_READ)
+    plan = _Plan.of(findings, filterset, sort, page_number, per_page)
+    conditions, text, labels, offset = plan.terms.conditions, plan.terms.text, plan.labels, plan.offset
+    tallies, window = plan.cache.tallies(), None
     if tallies is None:
-        sampled = {**conditions, "sample": IN_SAMPLE}
-        cap = exact_up_to // SAMPLE_EVERY
-        read = labels.sample_size  # an archive this small needs no probe: no search reads more
-        if read > cap:
-            where, params = _where(findings, read_conditions(sampled))
-            with connection.cursor() as cursor:
-                cursor.execute(PROBE_SQL.format(where=where), [*params, cap + 1])
-                read = cursor.fetchone()[0]
-        if read <= cap:  # count exactly, facets and all
-            exact_sort = sort or default_sort(bool(text))
+        if plan.counts_exactly(findings):  # count exactly, facets and all
+            exact_sort = plan.sort or default_sort(bool(text))
             tallies, *window = one_pass(
                 findings, conditions, text, exact_sort, offset, per_page, orphans, labels
             )
-            cache.keep_window(exact_sort, offset, per_page, orphans, window)
+            plan.cache.keep_window(exact_sort, offset, per_page, orphans, window)
         else:
-            tallies = one_pass(findings, sampled, text, "newest", 0, 0, 0, labels)[0].scaled(SAMPLE_EVERY)
-        cache.keep_tallies(tallies)
-    if sort is None:
-        sort = default_sort(bool(text), estimated=tallies.estimated)
-
-    # An estimated page by date walks the date index until it is full, unless the sample says matches
-    # are rare, when sorting them all is cheaper (supervision -managers with a grade: 83 → 55 ms).
-    wanted = per_page + orphans + 1  # one more than a page and its orphans: is the page the last?
-    walk = labels.sample_size * SAMPLE_EVERY * (offset + wanted) / max(tallies.count, 1)
-    read_all = tallies.estimated and sort != "relevance" and tallies.read < walk
-
-    def fetch_ids(start: int, size: int) -> list[int]:
-        return ordered_ids(findings, conditions, text, sort, start, size, read_all=read_all)
-
-    if window is None:
-        window = cache.window(sort, offset, per_page, orphans)
-    if window is None:
-        window = [offset, fetch_ids(offset, wanted)]
-        cache.keep_window(sort, offset, per_page, orphans, window)
-    start, ids = window
-    count, count_estimated = tallies.count, tallies.estimated
-    if count_estimated and len(ids) <= per_page + orphans and (ids or start == 0):
-        count, count_estimated = start + len(ids), False  # the page reached the last match
-    elif count_estimated:
-        count = max(count, start + len(ids))  # never fewer than the page has shown exist
-    results = _CountedFindings(count, fetch_ids, (start, ids), functools.partial(page_rows, findings))
-    page = Paginator(results, per_page, orphans=orphans).get_page(page_number)
+            tallies = plan.sampled_tallies(findings)
+        plan.cache.keep_tallies(tallies)
+    page, count, count_estimated = plan.page(
+        findings, tallies, window, per_page, orphans, page_number, functools.partial(page_rows, findings)
+    )
     options = tallies.options
     if tallies.estimated:
         options = with_values_shown(options, page.object_list, labels)
     return FindingSearch(
         page,
-        [facet.result(options[name], terms) for name, facet in FACETS.items()],
+        [facet.result(options[name], plan.terms) for name, facet in FACETS.items()],
         count,
-        sort,
+        plan.sort,
         count_estimated,
         tallies.estimated,
-        exact_up_to,
+        plan.exact_up_to,
         labels,
     )
+
+
+def search_list(
+    findings: QuerySet, filterset, sort: str | None, page_number, *, per_page: int
+) -> FindingList:
+    """A page of the findings a FindingFilterSet keeps (their ids), in the order asked for (None: the
+    default), with their count, exact or estimated as the search page's, but no facets: the page's
+    tallies when it has cached them, else the count and page from one statement where counting is
+    cheap, the sample's estimate where it is not."""
+    plan = _Plan.of(findings, filterset, sort, page_number, per_page)
+    conditions, text, offset = plan.terms.conditions, plan.terms.text, plan.offset
+    tallies, window = plan.cache.tallies() or plan.cache.count(), None
+    if tallies is None:
+        if plan.counts_exactly(findings):
+            exact_sort = plan.sort or default_sort(bool(text))
+            count, ids = count_and_page(findings, conditions, text, exact_sort, offset, per_page + 1)
+            if offset and offset >= count:  # past the end: the last page, as Paginator.get_page
+                offset = per_page * max(-(-count // per_page) - 1, 0)
+                ids = count_and_page(findings, conditions, text, exact_sort, offset, per_page + 1)[1]
+            window = [offset, ids]
+            plan.cache.keep_window(exact_sort, offset, per_page, 0, window)
+            tallies = Tallies(count, {})
+        else:
+            sampled = plan.sampled_tallies(findings)
+            tallies = Tallies(sampled.count, {}, estimated=True, read=sampled.read)
+        plan.cache.keep_count(tallies)
+    page, count, count_estimated = plan.page(findings, tallies, window, per_page, 0, page_number, list)
+    return FindingList(page, count, plan.sort, count_estimated, plan.labels)

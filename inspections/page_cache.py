@@ -1,0 +1,71 @@
+"""Whole public pages and API answers, cached under the archive's version.
+
+Every write to the archive gives it a new version (migration 0003's statement triggers, whatever
+makes the write), and a page is kept under the version it was made from, so a cached page is
+never older than the archive: invalidation is exact, with no timeout to tune. What a page shows
+depends only on the archive and its address (path, query string and host, since the API writes
+absolute links), never on who asks:
+
+- a request carrying a session or a flash message is answered afresh and not kept (staff signed in);
+- a response is kept only if it is a plain 200 that set no cookie, left the session untouched and
+  asked for no CSRF token (no public page has a form that needs one: see views_alerts).
+
+Kept in the `pages` cache (settings.CACHES: each process's own memory by default, a few hundred
+pages; point it at a shared cache to share). The bench's comparisons empty it before each request;
+`loadtest` serves with it, as production does.
+"""
+
+import datetime
+import functools
+import hashlib
+
+from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpResponse
+
+from .search import archive_version, reading_at
+
+# Headers a view sets that a cached answer must carry again (middleware adds the rest on the way out).
+KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Link", "Cache-Control", "Content-Language")
+
+
+def _personal(request) -> bool:
+    """Whether the request carries anything that could make its page differ from anyone else's."""
+    return any(name in request.COOKIES for name in (settings.SESSION_COOKIE_NAME, "messages"))
+
+
+def _keepable(request, response) -> bool:
+    session = getattr(request, "session", None)
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not (session is not None and (session.accessed or session.modified))
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+    )
+
+
+def cached_page(view):
+    """The view's answer to a GET or HEAD, kept under the archive's version and the full address."""
+
+    @functools.wraps(view)
+    def cached_view(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD") or _personal(request):
+            return view(request, *args, **kwargs)
+        # today's date too: the search page's quick date choices ("the last 12 months") count from it
+        address = f"{datetime.date.today()} {request.build_absolute_uri()}".encode()
+        version = archive_version()
+        key = f"page:{version}:{hashlib.blake2b(address, digest_size=16).hexdigest()}"
+        pages = caches["pages"]
+        kept = pages.get(key)
+        if kept is not None:
+            headers, content = kept
+            return HttpResponse(content, headers=headers)
+        with reading_at(version):  # the searches it makes key their counts by the same version
+            response = view(request, *args, **kwargs)
+        if _keepable(request, response):
+            headers = {name: response[name] for name in KEPT_HEADERS if name in response}
+            pages.set(key, (headers, response.content))
+        return response
+
+    return cached_view

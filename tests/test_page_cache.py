@@ -1,0 +1,98 @@
+"""Whole pages cached under the archive's version (page_cache.py): served again unchanged until the
+archive changes, never for a request that could see a page of its own, never a page that set a cookie."""
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from inspections.models import Authority, Finding
+
+from .factories import FindingFactory, InspectionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def findings():
+    inspection = InspectionFactory(authority=Authority.objects.get(slug="leeds"))
+    return [
+        FindingFactory(inspection=inspection, text=f"Reflective supervision helps social workers {n}.")
+        for n in range(3)
+    ]
+
+
+def answered(client, path, params=None, **headers):
+    """The response and how many queries answering it took."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path, params or {}, **headers)
+    return response, len(queries)
+
+
+@pytest.mark.parametrize(
+    "name, params",
+    [
+        ("finding-search", {"q": "supervision"}),
+        ("api-findings", {"q": "supervision", "page_size": "2"}),
+        ("authority-list", {}),
+        ("home", {}),
+    ],
+)
+def test_a_page_is_answered_again_from_the_cache_until_the_archive_changes(client, findings, name, params):
+    first, first_queries = answered(client, reverse(name), params)
+    again, again_queries = answered(client, reverse(name), params)
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"]
+    assert first_queries > 1 and again_queries == 1  # the archive's version, nothing else
+
+    FindingFactory(inspection=findings[0].inspection, text="Supervision is now weekly and recorded.")
+    changed, changed_queries = answered(client, reverse(name), params)
+    assert changed_queries > 1
+    if name == "finding-search":
+        assert "now weekly and recorded" in changed.content.decode()
+    if name == "api-findings":
+        assert (first.json()["count"], changed.json()["count"]) == (3, 4)
+
+
+def test_headers_the_middleware_adds_are_on_a_cached_answer_too(client, findings):
+    first = client.get(reverse("finding-search"), {"q": "supervision"})
+    again = client.get(reverse("finding-search"), {"q": "supervision"})
+    for header in ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy"):
+        assert again[header] == first[header]
+
+
+def test_the_api_keeps_each_hosts_absolute_links(client, findings):
+    params = {"q": "supervision", "page_size": "1"}
+    one = client.get(reverse("api-findings"), params, HTTP_HOST="localhost").json()
+    other = client.get(reverse("api-findings"), params, HTTP_HOST="testserver").json()
+    assert one["next"].startswith("http://localhost/") and other["next"].startswith("http://testserver/")
+
+
+def test_a_signed_in_visitor_is_answered_afresh_and_nothing_is_kept(admin_client, client, findings):
+    path = reverse("finding-search")
+    assert settings.SESSION_COOKIE_NAME in admin_client.cookies
+    _, signed_in = answered(admin_client, path, {"q": "supervision"})
+    _, signed_in_again = answered(admin_client, path, {"q": "supervision"})
+    assert signed_in > 1 and signed_in_again > 1
+    _, anonymous = answered(client, path, {"q": "supervision"})
+    assert anonymous > 1  # what the signed-in visitor saw was not kept for anyone
+
+
+def test_a_page_that_is_not_found_is_not_kept(client):
+    missing = reverse("authority-detail", args=["atlantis"])
+    _, first = answered(client, missing)
+    response, again = answered(client, missing)
+    assert response.status_code == 404 and again == first
+
+
+def test_an_edit_made_outside_django_is_seen_at_once(client, findings):
+    client.get(reverse("finding-search"), {"q": "supervision"})
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE inspections_finding SET text = 'Supervision rewritten in SQL.' WHERE id = %s",
+            [findings[0].pk],
+        )
+    html = client.get(reverse("finding-search"), {"q": "supervision"}).content.decode()
+    assert "rewritten in SQL" in html
+    assert Finding.objects.filter(text__contains="rewritten").count() == 1
