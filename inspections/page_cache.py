@@ -8,16 +8,19 @@ absolute links), never on who asks:
 
 - a request carrying a session or a flash message is answered afresh and not kept (staff signed in);
 - a response is kept only if it is a plain 200 that set no cookie, left the session untouched and
-  asked for no CSRF token (no public page has a form that needs one: see views_alerts).
+  asked for no CSRF token (no public page has a form that needs one: see views_alerts);
+- a streamed one (a CSV export) is kept as it is sent, once sent to its end, if it came to at most
+  LARGEST_KEPT bytes; a larger one streams as before, holding nothing.
 
-Kept in the `pages` cache (settings.CACHES: each process's own memory by default, a few hundred
-pages; point it at a shared cache to share). The bench's comparisons empty it before each request;
-`loadtest` serves with it, as production does.
+Kept in the `pages` cache (settings.CACHES: files every serving process shares, keyed by the
+code's fingerprint too). The bench's comparisons empty it before each request; `loadtest` serves
+with it, as production does.
 """
 
 import datetime
 import functools
 import hashlib
+from collections.abc import Iterator
 
 from django.conf import settings
 from django.core.cache import caches
@@ -25,6 +28,8 @@ from django.http import HttpResponse
 
 from .search import archive_version, reading_at
 
+# A streamed answer (a CSV export) larger than this is not kept.
+LARGEST_KEPT = 20 * 2**20
 # Headers a view sets that a cached answer must carry again (middleware adds the rest on the way out).
 KEPT_HEADERS = ("Content-Type", "Content-Disposition", "Link", "Cache-Control", "Content-Language")
 
@@ -38,11 +43,26 @@ def _keepable(request, response) -> bool:
     session = getattr(request, "session", None)
     return (
         response.status_code == 200
-        and not response.streaming
         and not response.cookies
         and not (session is not None and (session.accessed or session.modified))
         and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
     )
+
+
+def _kept_as_sent(chunks: Iterator[bytes], keep) -> Iterator[bytes]:
+    """The chunks, sent on as they come; all of them kept once the last is sent, unless they came to
+    more than LARGEST_KEPT bytes (then none are held: a large export streams in flat memory)."""
+    held, size = [], 0
+    for chunk in chunks:
+        if held is not None:
+            size += len(chunk)
+            if size > LARGEST_KEPT:
+                held = None
+            else:
+                held.append(chunk)
+        yield chunk
+    if held is not None:
+        keep(b"".join(held))
 
 
 def cached_page(view):
@@ -65,7 +85,12 @@ def cached_page(view):
             response = view(request, *args, **kwargs)
         if _keepable(request, response):
             headers = {name: response[name] for name in KEPT_HEADERS if name in response}
-            pages.set(key, (headers, response.content))
+            if not response.streaming:
+                pages.set(key, (headers, response.content))
+            else:  # kept as it is sent, if it is not too big and is sent to its end
+                response.streaming_content = _kept_as_sent(
+                    response.streaming_content, lambda content: pages.set(key, (headers, content))
+                )
         return response
 
     return cached_view

@@ -6,6 +6,7 @@ SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; it refuses to start without a real s
 without DATABASE_URL.
 """
 
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -24,6 +25,17 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def code_fingerprint(root: Path) -> str:
+    """A digest of the names, sizes and times of the code, templates and static files."""
+    digest = hashlib.blake2b(digest_size=8)
+    for folder in ("inspections", "templates", "static"):
+        for path in sorted((root / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                status = path.stat()
+                digest.update(f"{path.relative_to(root)} {status.st_size} {status.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
 
 
 PRODUCTION = os.environ.get("DJANGO_ENV", "development") == "production"
@@ -136,13 +148,15 @@ CACHES = {
         "TIMEOUT": 3600,
         "OPTIONS": {"MAX_ENTRIES": 2000},
     },
-    # Whole public pages and API answers under the archive's version (page_cache.py): up to 300 of
-    # 20-150 kB each, about 30 MB a process at most.
+    # Whole public pages and API answers under the archive's version (page_cache.py), shared by the
+    # serving processes in files (a page made by one is served by all), up to 500 pages and exports.
+    # Keys carry the code's fingerprint, so a new release never serves its predecessor's pages.
     "pages": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "pages",
-        "TIMEOUT": 3600,
-        "OPTIONS": {"MAX_ENTRIES": 300},
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": os.environ.get("PAGE_CACHE_DIR", str(BASE_DIR / ".cache" / "pages")),
+        "TIMEOUT": 24 * 3600,
+        "KEY_PREFIX": code_fingerprint(BASE_DIR),
+        "OPTIONS": {"MAX_ENTRIES": 500},
     },
 }
 

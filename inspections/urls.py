@@ -5,12 +5,12 @@ from . import views, views_alerts, views_compare
 from .feeds import FindingSearchFeed
 from .page_cache import cached_page
 
-# Public pages are cached whole under the archive's version (page_cache.py); the CSV export streams,
-# the alerts' pages are personal, and a report's file is served from storage.
+# Public pages, exports and API answers are cached whole under the archive's version (page_cache.py);
+# not the alerts' pages (personal) nor a report's file (served from storage).
 urlpatterns = [
     path("", cached_page(views.home), name="home"),
     path("findings/", cached_page(views.finding_search), name="finding-search"),
-    path("findings.csv", views.findings_csv, name="finding-csv"),
+    path("findings.csv", cached_page(views.findings_csv), name="finding-csv"),
     path("findings.atom", cached_page(FindingSearchFeed()), name="finding-feed"),
     path("findings/<int:pk>/similar/", cached_page(views_compare.finding_similar), name="finding-similar"),
     path("compare/", cached_page(views_compare.compare), name="compare"),

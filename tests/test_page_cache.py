@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from inspections import page_cache
 from inspections.models import Authority, Finding
 
 from .factories import FindingFactory, InspectionFactory
@@ -96,3 +97,29 @@ def test_an_edit_made_outside_django_is_seen_at_once(client, findings):
     html = client.get(reverse("finding-search"), {"q": "supervision"}).content.decode()
     assert "rewritten in SQL" in html
     assert Finding.objects.filter(text__contains="rewritten").count() == 1
+
+
+def test_a_csv_export_is_kept_as_it_is_sent_and_served_whole_after(client, findings):
+    first = client.get(reverse("finding-csv"), {"authority": "leeds"})
+    assert first.streaming
+    sent = b"".join(first.streaming_content)
+    again, queries = answered(client, reverse("finding-csv"), {"authority": "leeds"})
+    assert queries == 1 and not again.streaming
+    assert again.content == sent and again["Content-Disposition"] == first["Content-Disposition"]
+    assert again["Content-Type"] == "text/csv; charset=utf-8"
+
+
+def test_an_export_larger_than_the_limit_streams_and_nothing_is_kept(client, findings, monkeypatch):
+    monkeypatch.setattr(page_cache, "LARGEST_KEPT", 100)
+    first = client.get(reverse("finding-csv"), {"authority": "leeds"})
+    assert len(b"".join(first.streaming_content)) > 100
+    again = client.get(reverse("finding-csv"), {"authority": "leeds"})
+    assert again.streaming
+
+
+def test_an_export_stopped_half_way_is_not_kept(client, findings):
+    first = client.get(reverse("finding-csv"), {"authority": "leeds"})
+    chunks = iter(first.streaming_content)
+    next(chunks)
+    del chunks  # the client went away after the first chunk
+    assert client.get(reverse("finding-csv"), {"authority": "leeds"}).streaming

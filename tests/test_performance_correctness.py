@@ -51,6 +51,7 @@ def clear_caches():
     for each in caches.all():
         each.clear()
 
+
 SENTENCES = [
     "Social workers receive regular reflective supervision from their managers.",
     "Personal advisers are not supervised often enough, so care leavers' plans drift.",

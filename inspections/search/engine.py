@@ -288,18 +288,26 @@ class FindingList:
     labels: Labels
 
 
-# The exact count and a page's ids without facets: the matches kept when matching is the cost (a
-# text query), the planner left to walk an index for each part when browsing.
+# The exact count and a page's ids without facets, if the sample says counting reads at most the
+# limit: the sample's matches are counted first (only as far as the limit, through its own
+# indexes), and the matches are read only if that count is within it (a one-time filter). The
+# matches are kept when matching is the cost (a text query); browsing leaves the planner to walk an
+# index for each part.
 COUNT_AND_PAGE_SQL = """
-WITH matched AS {materialized} ({matched})
-SELECT (SELECT count(*) FROM matched), ARRAY(SELECT id FROM matched ORDER BY {order} LIMIT %s OFFSET %s)
+WITH probe AS MATERIALIZED (
+    SELECT count(*) AS n FROM (SELECT 1 FROM ({matched}) AS m WHERE MOD(m.id, {every}) = 0 LIMIT %s) AS read
+),
+matched AS {materialized} (SELECT * FROM ({matched}) AS m WHERE (SELECT n FROM probe) <= %s)
+SELECT (SELECT n FROM probe), (SELECT count(*) FROM matched),
+       ARRAY(SELECT id FROM matched ORDER BY {order} LIMIT %s OFFSET %s)
 """
 
 
 def count_and_page(
-    findings: QuerySet, conditions: dict[str, Q], text: str, sort: str, offset: int, size: int
-) -> tuple[int, list[int]]:
-    """How many findings the conditions keep, and the ids of `size` of them from offset."""
+    findings: QuerySet, conditions: dict[str, Q], text: str, sort: str, offset: int, size: int, cap: int
+) -> tuple[int, list[int]] | None:
+    """How many findings the conditions keep, and the ids of `size` of them from offset; None if
+    the sample says counting them would read more than `cap` findings of the sample."""
     columns = ["id", "inspection_date", "inspection_id", "order"]
     matched = findings.filter(*conditions.values()).order_by()
     if sort == "relevance":
@@ -307,12 +315,15 @@ def count_and_page(
         columns.append("rank")
     sql, params = matched.values(*columns).query.sql_with_params()
     statement = COUNT_AND_PAGE_SQL.format(
-        materialized="MATERIALIZED" if text else "NOT MATERIALIZED", matched=sql, order=SQL_ORDERINGS[sort]
+        matched=sql,
+        every=SAMPLE_EVERY,
+        materialized="MATERIALIZED" if text else "NOT MATERIALIZED",
+        order=SQL_ORDERINGS[sort],
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, [*params, size, offset])
-        count, ids = cursor.fetchone()
-    return count, ids
+        cursor.execute(statement, [*params, cap + 1, *params, cap, size, offset])
+        sampled, count, ids = cursor.fetchone()
+    return None if sampled > cap else (count, ids)
 
 
 @dataclass
@@ -452,18 +463,25 @@ def search_list(
     conditions, text, offset = plan.terms.conditions, plan.terms.text, plan.offset
     tallies, window = plan.cache.tallies() or plan.cache.count(), None
     if tallies is None:
-        if plan.counts_exactly(findings):
-            exact_sort = plan.sort or default_sort(bool(text))
-            count, ids = count_and_page(findings, conditions, text, exact_sort, offset, per_page + 1)
+        exact_sort = plan.sort or default_sort(bool(text))
+        cap = plan.exact_up_to // SAMPLE_EVERY
+        counted = count_and_page(findings, conditions, text, exact_sort, offset, per_page + 1, cap)
+        if counted is not None:
+            count, ids = counted
             if offset and offset >= count:  # past the end: the last page, as Paginator.get_page
                 offset = per_page * max(-(-count // per_page) - 1, 0)
-                ids = count_and_page(findings, conditions, text, exact_sort, offset, per_page + 1)[1]
+                ids = count_and_page(findings, conditions, text, exact_sort, offset, per_page + 1, cap)[1]
             window = [offset, ids]
             plan.cache.keep_window(exact_sort, offset, per_page, 0, window)
             tallies = Tallies(count, {})
-        else:
-            sampled = plan.sampled_tallies(findings)
-            tallies = Tallies(sampled.count, {}, estimated=True, read=sampled.read)
+        else:  # the sample's count, scaled: no facets to count
+            where, params = _where(findings, [*conditions.values(), IN_SAMPLE])
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT count(*) FROM inspections_finding WHERE {where}", params)
+                sampled = cursor.fetchone()[0]
+            tallies = Tallies(
+                estimate(sampled * SAMPLE_EVERY), {}, estimated=True, read=sampled * SAMPLE_EVERY
+            )
         plan.cache.keep_count(tallies)
     page, count, count_estimated = plan.page(findings, tallies, window, per_page, 0, page_number, list)
     return FindingList(page, count, plan.sort, count_estimated, plan.labels)
