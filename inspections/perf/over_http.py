@@ -1,7 +1,8 @@
 """`manage.py bench`, over HTTP: the site beside Datasette serving the same archive, request for request.
 
-Both serve on loopback. The site runs under gunicorn as `loadtest` and production run it (one sync
-worker; `bench_wsgi` empties its cache before each request, so each does all its work). Datasette
+Both serve on loopback. The site runs under gunicorn as `loadtest` and production run it
+(inspections/gunicorn_conf.py) but with one process of one thread, and `bench_wsgi` empties its
+caches, whole pages included, before each request, so each does all its work. Datasette
 serves the archive exported to SQLite (`benchmark.export_sqlite`: an FTS5 index and the facet columns
 indexed), immutable, with its time limits high enough that every count and facet finishes (past them
 it would leave them out), 20 rows a page as ours, and no suggested facets (work our page does not do).
@@ -19,9 +20,7 @@ Datasette table page comes in row order (it does not rank, where ours ranks or s
 past the first is reached on Datasette with its `_next` key, read from the export, as following its
 next links would.
 
-Each request is timed to its last byte, by a client that keeps one connection to each server
-(gunicorn's sync worker closes it after each response, so ours pays a new loopback connection each
-time). A warm-up pass asks every request of both first, checking that both answer 200 and find about
+Each request is timed to its last byte, by a client that keeps one connection to each server. A warm-up pass asks every request of both first, checking that both answer 200 and find about
 as many findings; then the timed rounds go round the whole mix, ours and Datasette's alternately,
 the first swapped each round, so the machine's drift hits both alike. Our cached figures (the same
 request repeated, its counts and page from the cache) are taken apart afterwards.
@@ -45,7 +44,7 @@ from django.conf import settings
 
 from ..filters import kinds_chosen
 from .benchmark import Case, Timings, machine_speed_ms
-from .loadtest import free_port, wait_until_serving, workers_rss
+from .loadtest import free_port, serve_command, wait_until_serving, workers_rss
 
 PAGE_SIZE = 20
 # Our facet filters and the exported column each counts by (`themes`, a JSON array, apart).
@@ -186,8 +185,8 @@ def serving(sqlite_path: Path):
         try:
             processes.append(
                 subprocess.Popen(
-                    [sys.executable, "-m", "gunicorn", "inspections.perf.bench_wsgi", "--bind",
-                     f"127.0.0.1:{ours_port}", "--workers", "1", "--timeout", "600", "--log-level", "warning"],
+                    serve_command(ours_port, "--workers", "1", "--threads", "1", "--timeout", "600",
+                                  app="inspections.perf.bench_wsgi"),
                     cwd=settings.BASE_DIR, env=env, stdout=ours_log, stderr=subprocess.STDOUT,
                 )
             )  # fmt: skip
@@ -357,8 +356,8 @@ def report(compared: dict, ms) -> tuple[list[str], list[str]]:
         "Datasette's table page with _search and _facet/_facet_array for the same six facets, every value "
         "listed (5 facets: Datasette's page without the theme facet, whose array facet dedupes whole rows "
         "before counting; shown, not judged); API: our /api/findings (page_size=20) vs Datasette's findings.json, same search and filters. "
-        "× = ours / Datasette's (below 1: ours is faster). Ours: gunicorn, one sync worker, its cache "
-        "emptied before each request; cached p50: the same request repeated, served from our cache "
+        "× = ours / Datasette's (below 1: ours is faster). Ours: gunicorn, one worker of one thread, its "
+        "caches emptied before each request; cached p50: the same request repeated, served from our cache "
         "(shown apart, not judged). hits: our API's count and Datasette's (* more than "
         f"{HITS_TOLERANCE:.0%} apart). Datasette does not rank a search (row order); ours does."
     )
