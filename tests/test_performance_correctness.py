@@ -293,6 +293,37 @@ def test_broad_searches_estimate_counts_from_the_sample_and_page_exactly(archive
 
 
 @pytest.mark.parametrize("filters", FILTERS, ids=lambda filters: "&".join(filters) or "no filters")
+def test_the_api_estimates_broad_searches_as_the_page_does_and_pages_exactly(
+    client, archive, filters, settings
+):
+    settings.ARCHIVE_EXACT_COUNTS_UP_TO = 0  # every search that the sample finds at all is "broad"
+    for query in QUERIES:
+        params = {**filters, **({"q": query} if query else {})}
+        sampled = in_sample(plain(params)).count()
+        body = client.get(reverse("api-findings"), {**params, "page_size": 5}).json()
+        ids = [result["id"] for result in body["results"]]
+        if not sampled:  # none in the sample: counted exactly, relevance first as ever
+            expected = plain_ordered(params, "relevance" if query else "newest")
+            assert (body["count_estimated"], body["count"]) == (False, len(expected)), params
+            assert ids == expected[:5], params
+            continue
+        expected = plain_ordered(params, "newest")  # estimated: the newest first, as on the page
+        assert ids == expected[:5], params
+        if len(expected) <= 5:  # the first page holds them all: counted exactly
+            assert (body["count_estimated"], body["count"]) == (False, len(expected)), params
+        else:
+            assert body["count_estimated"], params
+            assert body["count"] == max(estimate(sampled * SAMPLE_EVERY), 6), params
+        if query:  # relevance when asked for: every match ranked, page 2 exact
+            chosen = client.get(
+                reverse("api-findings"), {**params, "page_size": 5, "page": 2, "sort": "relevance"}
+            ).json()
+            ranked = plain_ordered(params, "relevance")
+            start = (chosen["page"] - 1) * 5
+            assert [result["id"] for result in chosen["results"]] == ranked[start : start + 5], params
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda filters: "&".join(filters) or "no filters")
 def test_pages_read_by_date_either_way_match_plain_queries(archive, filters):
     """An estimated search's page by date, from the date index walked or from every match read and
     sorted (the search chooses by what the sample says): the same findings either way."""

@@ -289,25 +289,26 @@ class FindingList:
 
 
 # The exact count and a page's ids without facets, if the sample says counting reads at most the
-# limit: the sample's matches are counted first (only as far as the limit, through its own
-# indexes), and the matches are read only if that count is within it (a one-time filter). The
-# matches are kept when matching is the cost (a text query); browsing leaves the planner to walk an
-# index for each part.
+# limit: the sample's matches are counted first (through its own indexes; past the limit that
+# count is the estimate), and the matches are read only if it is within the limit (each part in a
+# CASE, so that neither it nor any parallel workers it would start run otherwise). The matches are
+# kept when matching is the cost (a text query); browsing leaves the planner to walk an index for
+# each part.
 COUNT_AND_PAGE_SQL = """
-WITH probe AS MATERIALIZED (
-    SELECT count(*) AS n FROM (SELECT 1 FROM ({matched}) AS m WHERE MOD(m.id, {every}) = 0 LIMIT %s) AS read
-),
-matched AS {materialized} (SELECT * FROM ({matched}) AS m WHERE (SELECT n FROM probe) <= %s)
-SELECT (SELECT n FROM probe), (SELECT count(*) FROM matched),
-       ARRAY(SELECT id FROM matched ORDER BY {order} LIMIT %s OFFSET %s)
+WITH probe AS MATERIALIZED (SELECT count(*) AS n FROM ({matched}) AS m WHERE MOD(m.id, {every}) = 0),
+matched AS {materialized} ({matched})
+SELECT n,
+       CASE WHEN n <= %s THEN (SELECT count(*) FROM matched) END,
+       CASE WHEN n <= %s THEN ARRAY(SELECT id FROM matched ORDER BY {order} LIMIT %s OFFSET %s) END
+FROM probe
 """
 
 
 def count_and_page(
     findings: QuerySet, conditions: dict[str, Q], text: str, sort: str, offset: int, size: int, cap: int
-) -> tuple[int, list[int]] | None:
-    """How many findings the conditions keep, and the ids of `size` of them from offset; None if
-    the sample says counting them would read more than `cap` findings of the sample."""
+) -> tuple[int, int, list[int]]:
+    """How many of the sample's findings the conditions keep; if at most `cap`, how many findings
+    they keep and the ids of `size` of them from offset (else 0 and none)."""
     columns = ["id", "inspection_date", "inspection_id", "order"]
     matched = findings.filter(*conditions.values()).order_by()
     if sort == "relevance":
@@ -321,9 +322,8 @@ def count_and_page(
         order=SQL_ORDERINGS[sort],
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, [*params, cap + 1, *params, cap, size, offset])
-        sampled, count, ids = cursor.fetchone()
-    return None if sampled > cap else (count, ids)
+        cursor.execute(statement, [*params, *params, cap, cap, size, offset])
+        return cursor.fetchone()
 
 
 @dataclass
@@ -465,20 +465,17 @@ def search_list(
     if tallies is None:
         exact_sort = plan.sort or default_sort(bool(text))
         cap = plan.exact_up_to // SAMPLE_EVERY
-        counted = count_and_page(findings, conditions, text, exact_sort, offset, per_page + 1, cap)
-        if counted is not None:
-            count, ids = counted
+        sampled, count, ids = count_and_page(
+            findings, conditions, text, exact_sort, offset, per_page + 1, cap
+        )
+        if sampled <= cap:
             if offset and offset >= count:  # past the end: the last page, as Paginator.get_page
                 offset = per_page * max(-(-count // per_page) - 1, 0)
-                ids = count_and_page(findings, conditions, text, exact_sort, offset, per_page + 1, cap)[1]
+                ids = count_and_page(findings, conditions, text, exact_sort, offset, per_page + 1, cap)[2]
             window = [offset, ids]
             plan.cache.keep_window(exact_sort, offset, per_page, 0, window)
             tallies = Tallies(count, {})
         else:  # the sample's count, scaled: no facets to count
-            where, params = _where(findings, [*conditions.values(), IN_SAMPLE])
-            with connection.cursor() as cursor:
-                cursor.execute(f"SELECT count(*) FROM inspections_finding WHERE {where}", params)
-                sampled = cursor.fetchone()[0]
             tallies = Tallies(
                 estimate(sampled * SAMPLE_EVERY), {}, estimated=True, read=sampled * SAMPLE_EVERY
             )
