@@ -20,6 +20,7 @@ with it, as production does.
 import datetime
 import functools
 import hashlib
+import logging
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -27,6 +28,8 @@ from django.core.cache import caches
 from django.http import HttpResponse
 
 from .search import archive_version, reading_at
+
+logger = logging.getLogger(__name__)
 
 # A streamed answer (a CSV export) larger than this is not kept.
 LARGEST_KEPT = 20 * 2**20
@@ -65,6 +68,23 @@ def _kept_as_sent(chunks: Iterator[bytes], keep) -> Iterator[bytes]:
         keep(b"".join(held))
 
 
+def _read(key: str):
+    """The answer kept under key, or None; a cache that cannot be read is a miss, never an error
+    (a folder not writable, a file cut short): the page is worked out as if nothing were cached."""
+    try:
+        return caches["pages"].get(key)
+    except Exception as error:  # any failure of the cache: the page does not depend on it
+        logger.warning("Page cache unreadable (%s): answering without it.", error)
+        return None
+
+
+def _keep(key: str, value) -> None:
+    try:
+        caches["pages"].set(key, value)
+    except Exception as error:
+        logger.warning("Page cache not written (%s): the answer is sent, not kept.", error)
+
+
 def cached_page(view):
     """The view's answer to a GET or HEAD, kept under the archive's version and the full address."""
 
@@ -76,8 +96,7 @@ def cached_page(view):
         address = f"{datetime.date.today()} {request.build_absolute_uri()}".encode()
         version = archive_version()
         key = f"page:{version}:{hashlib.blake2b(address, digest_size=16).hexdigest()}"
-        pages = caches["pages"]
-        kept = pages.get(key)
+        kept = _read(key)
         if kept is not None:
             headers, content = kept
             return HttpResponse(content, headers=headers)
@@ -86,10 +105,10 @@ def cached_page(view):
         if _keepable(request, response):
             headers = {name: response[name] for name in KEPT_HEADERS if name in response}
             if not response.streaming:
-                pages.set(key, (headers, response.content))
+                _keep(key, (headers, response.content))
             else:  # kept as it is sent, if it is not too big and is sent to its end
                 response.streaming_content = _kept_as_sent(
-                    response.streaming_content, lambda content: pages.set(key, (headers, content))
+                    response.streaming_content, lambda content: _keep(key, (headers, content))
                 )
         return response
 

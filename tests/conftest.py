@@ -1,3 +1,4 @@
+import atexit
 import functools
 import os
 import shutil
@@ -17,6 +18,12 @@ from inspections.embedded_postgres import running_server, stop_server
 from inspections.parsing import ParsedReport, parse_file
 
 ROOT = Path(__file__).resolve().parent.parent
+# Whole pages (page_cache.py) are kept in a folder of this run's own, and so are its children's,
+# not the checkout's .cache/pages, which a server or bench on another database may be using.
+PAGE_CACHE_DIR = tempfile.mkdtemp(prefix="archive-test-pages-")
+os.environ["PAGE_CACHE_DIR"] = PAGE_CACHE_DIR
+settings.CACHES["pages"]["LOCATION"] = PAGE_CACHE_DIR
+atexit.register(shutil.rmtree, PAGE_CACHE_DIR, ignore_errors=True)
 SEEDS = ROOT / "fixtures" / "seeds"
 CORPUS = ROOT.parent / "shared" / "corpus"
 CORPUS_MISSING = f"the real report corpus is not at {CORPUS} (it lives beside the project, not in it)"

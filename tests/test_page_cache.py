@@ -3,6 +3,7 @@ archive changes, never for a request that could see a page of its own, never a p
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -123,3 +124,20 @@ def test_an_export_stopped_half_way_is_not_kept(client, findings):
     next(chunks)
     del chunks  # the client went away after the first chunk
     assert client.get(reverse("finding-csv"), {"authority": "leeds"}).streaming
+
+
+def test_a_cache_that_cannot_be_written_or_read_never_breaks_a_page(client, findings, settings, tmp_path):
+    """A read-only folder, say, in a deployment: pages are answered as if nothing were cached."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache's folder should be")
+    pages = caches["pages"]
+    monkeypatched = pages._dir
+    pages._dir = str(blocked / "pages")
+    try:
+        for _ in range(2):
+            response, queries = answered(client, reverse("finding-search"), {"q": "supervision"})
+            assert response.status_code == 200 and queries > 1
+        export = client.get(reverse("finding-csv"), {"authority": "leeds"})
+        assert b"Reflective supervision" in b"".join(export.streaming_content)
+    finally:
+        pages._dir = monkeypatched
