@@ -152,7 +152,7 @@ CACHES = {
     # serving processes in files (a page made by one is served by all), up to 500 pages and exports.
     # Keys carry the code's fingerprint, so a new release never serves its predecessor's pages.
     "pages": {
-        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "BACKEND": "inspections.page_cache.PageFileCache",
         "LOCATION": os.environ.get("PAGE_CACHE_DIR", str(BASE_DIR / ".cache" / "pages")),
         "TIMEOUT": 24 * 3600,
         "KEY_PREFIX": code_fingerprint(BASE_DIR),
