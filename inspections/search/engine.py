@@ -8,6 +8,10 @@ without a text query), one pass over them gives the exact count, every facet's c
 ids. When they would read more, the counts are the sample's, scaled and marked as estimates, and the
 page is still exact but newest first by default (ordering.default_sort). Counts and pages are cached
 under the archive's version (cache.py).
+
+search_page gives the search page its page, count and facets; search_list gives the JSON API a page
+and its count, exact or estimated by the same limit, without facets (one statement where the page
+makes one pass).
 """
 
 import functools
