@@ -23,11 +23,17 @@ def test_percentiles_interpolate_between_the_two_nearest_values():
     assert (timings.p50, timings.p95, timings.max) == (35.0, pytest.approx(48.0), 50.0)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_bench_times_every_request_of_the_mix_and_reports_the_targets(authorities, media_root):
+def seeded(media_root) -> dict[str, str]:
+    """The environment of a child process whose archive holds the seed reports, ingested."""
     env = {**subprocess_env(), "MEDIA_ROOT": str(media_root)}
     ingest = python("manage.py", "ingest", str(SEEDS), "--no-progress", env=env, timeout=120)
     assert "Ingested 5" in ingest.stdout, ingest.stdout + ingest.stderr
+    return env
+
+
+@pytest.mark.django_db(transaction=True)
+def test_bench_times_every_request_of_the_mix_and_reports_the_targets(authorities, media_root):
+    env = seeded(media_root)
     result = python(
         "manage.py", "bench", "--runs", "2", "--cold-runs", "1", "--no-sqlite", "--no-datasette", env=env,
         timeout=600,
@@ -71,9 +77,7 @@ def test_our_filters_become_datasettes_on_the_exported_columns():
 )
 @pytest.mark.django_db(transaction=True)
 def test_bench_times_each_search_over_http_beside_datasette(authorities, media_root):
-    env = {**subprocess_env(), "MEDIA_ROOT": str(media_root)}
-    ingest = python("manage.py", "ingest", str(SEEDS), "--no-progress", env=env, timeout=120)
-    assert "Ingested 5" in ingest.stdout, ingest.stdout + ingest.stderr
+    env = seeded(media_root)
     result = python(
         "manage.py", "bench", "--runs", "1", "--cold-runs", "0", "--http-runs", "2", "--no-sqlite", env=env,
         timeout=900,
