@@ -3,15 +3,17 @@
 import shutil
 
 import pytest
+from django.http import QueryDict
+
+from inspections.filters import FindingFilterSet
+from inspections.perf.loadtest import request_mix
 
 from .conftest import SEEDS, python, subprocess_env
-
-pytestmark = [
-    pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed (apt-get install wrk)"),
-    pytest.mark.django_db(transaction=True),
-]
+from .factories import InspectionFactory
 
 
+@pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed (apt-get install wrk)")
+@pytest.mark.django_db(transaction=True)
 def test_loadtest_starts_serves_and_stops_gunicorn_with_no_errors(authorities, media_root):
     env = {**subprocess_env(), "MEDIA_ROOT": str(media_root)}
     assert (
@@ -29,3 +31,13 @@ def test_loadtest_starts_serves_and_stops_gunicorn_with_no_errors(authorities, m
         # which figures are cached is said: after a warm-up pass, or from an empty page cache
         assert ("Warm-up: each of the" in result.stdout) is not cold
         assert ("from an empty page cache" in result.stdout) is cold
+
+
+@pytest.mark.django_db
+def test_the_mix_asks_each_filter_for_a_value_it_takes(authorities):
+    InspectionFactory()
+    searches = [path for path in request_mix() if path.startswith("/findings/?")]
+    assert len(searches) > 100
+    for path in searches:
+        filterset = FindingFilterSet(QueryDict(path.split("?", 1)[1]))
+        assert filterset.is_valid(), (path, filterset.errors)

@@ -67,11 +67,15 @@ def request_mix(seed: int = 7) -> list[str]:
     paths = []
     for _ in range(60):
         paths.append("/findings/?" + urlencode({"q": chooser.choice(SEARCH_WORDS)}))
+    values = {
+        "authority": authorities,
+        "kind": ["area_for_improvement", "strength", "recommendation", "narrative"],
+        "grade": ["good", "requires_improvement", "outstanding", "inadequate"],
+    }
     for _ in range(50):
         query = {"q": chooser.choice(SEARCH_WORDS), "theme": chooser.choice(themes)}
-        query[chooser.choice(["authority", "kind", "grade"])] = chooser.choice(
-            [chooser.choice(authorities), "area_for_improvement", "good", "requires_improvement"]
-        )
+        chosen = chooser.choice(list(values))  # one more filter, with a value it takes
+        query[chosen] = chooser.choice(values[chosen])
         paths.append("/findings/?" + urlencode({key: value for key, value in query.items() if value}))
     for _ in range(20):
         paths.append("/findings/?" + urlencode({"region": "london", "kind": "area_for_improvement"}))
