@@ -90,7 +90,7 @@ def _read(key: str):
     try:
         return caches["pages"].get(key)
     except Exception as error:  # any failure of the cache: the page does not depend on it
-        logger.warning("Page cache unreadable (%s): answering without it.", error)
+        _warn_once("read", error)
         return None
 
 
@@ -98,7 +98,22 @@ def _keep(key: str, value) -> None:
     try:
         caches["pages"].set(key, value)
     except Exception as error:
-        logger.warning("Page cache not written (%s): the answer is sent, not kept.", error)
+        _warn_once("written", error)
+
+
+_warned: set[tuple[str, type]] = set()
+
+
+def _warn_once(doing: str, error: Exception) -> None:
+    """Each kind of failure logged once a process, not at every request."""
+    if (doing, type(error)) not in _warned:
+        _warned.add((doing, type(error)))
+        logger.warning(
+            "The page cache could not be %s (%s): answers are made and sent without it. "
+            "Is PAGE_CACHE_DIR a folder this process may write to?",
+            doing,
+            error,
+        )
 
 
 def cached_page(view):
