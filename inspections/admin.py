@@ -132,16 +132,23 @@ class InspectionAdmin(admin.ModelAdmin):
 
         entries = uploads.entries(request.user, data=request.POST)
         target = request.POST.get("publish")
-        unfixed = False
+        unfixed = unkept = False
         for entry in entries:
             if not entry.ready:
                 continue
             if entry.form.is_valid():
                 uploads.keep_corrections(entry)
+            else:
+                unkept = True  # shown again with its errors, never dropped on the way
             if target in ("all", str(entry.staged.pk)):
                 unfixed |= not self._publish(request, entry)
         if unfixed:
             self.message_user(request, "Correct the errors shown below, then publish again.", messages.ERROR)
+        elif unkept:
+            self.message_user(
+                request, "Some corrections were not kept: correct the errors shown below.", messages.ERROR
+            )
+        if unfixed or unkept:
             return self._render_preview(request, uploads.entries(request.user, data=request.POST))
         return redirect(request.path)
 

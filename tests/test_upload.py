@@ -309,6 +309,20 @@ def test_an_end_date_before_the_start_date_is_not_published(staff_client):
     assert not Inspection.objects.exists()
 
 
+def test_a_correction_in_error_is_shown_again_with_its_error_not_dropped(staff_client):
+    response = upload(staff_client, ("rutland.txt", RUTLAND))
+    data = form_data(response, **{"rutland.txt": {"kind": "ilacs", "end_date": "2011-05-01"}})
+    response = staff_client.post(response.request["PATH_INFO"], {**data, "update": "1"})
+    assert response.status_code == 200  # the preview again, not a redirect that forgets what was typed
+    text = text_of(response)
+    assert "Some corrections were not kept: correct the errors shown below." in text
+    assert "The last day cannot be before the first day." in text
+    form = entry(response, "rutland.txt").form
+    assert (form["kind"].value(), str(form["end_date"].value())) == ("ilacs", "2011-05-01")
+    assert StagedReport.objects.get().corrections is None  # nothing in error is stored
+    assert not Inspection.objects.exists()
+
+
 # Publishing ---------------------------------------------------------------------------------------------
 
 
