@@ -23,7 +23,7 @@ from inspections.grades import NO_OVERALL_GRADE_2026, latest_grade_annotations
 from inspections.models import Authority, Finding, FindingTheme, Lexeme
 from inspections.similar import SIMILAR_AT_MOST, similar_findings, telling_lexemes
 
-from .factories import FindingFactory, InspectionFactory, JudgementFactory, ThemeFactory
+from .factories import AuthorityFactory, FindingFactory, InspectionFactory, JudgementFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -437,3 +437,24 @@ def test_the_lexeme_counts_follow_every_insert_delete_and_change_of_text():
     assert Lexeme.objects.get(lexeme="reflect").findings == 3
     ilacs.delete()
     assert not Lexeme.objects.exists()
+
+
+def test_similar_findings_leave_out_the_councils_it_took_over_from_or_that_took_over_from_it():
+    the_one, *_ = similar_setup()  # a Leeds finding
+    leeds = authority("leeds")
+    predecessor, successor, sibling = AuthorityFactory(), AuthorityFactory(), AuthorityFactory()
+    predecessor.replaced_by.add(leeds)
+    leeds.replaced_by.add(successor)
+    predecessor.replaced_by.add(sibling)  # took over alongside Leeds: another council
+    earlier_one = AuthorityFactory()
+    earlier_one.replaced_by.add(predecessor)  # two removes back
+    made = {
+        name: finding(inspection(council, datetime.date(2015, 1, 5)), kind="strength", text=SUPERVISION)
+        for name, council in [
+            ("predecessor", predecessor), ("successor", successor), ("sibling", sibling),
+            ("earlier", earlier_one),
+        ]
+    }  # fmt: skip
+    ids = {found.id for found in similar_findings(the_one.pk)}
+    assert made["sibling"].pk in ids
+    assert not ids & {made[name].pk for name in ("predecessor", "successor", "earlier")}
