@@ -15,7 +15,6 @@ import random
 
 import pytest
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.core.cache import caches
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce, Mod
@@ -26,6 +25,7 @@ from django.urls import reverse
 from inspections.choices import IMPROVEMENT_KINDS, FindingKind, Grade, InspectionKind, JudgementArea
 from inspections.filters import FindingFilterSet
 from inspections.models import Authority, Finding, FindingTheme, Inspection, Judgement, Theme
+from inspections.perf.benchmark import clear_caches
 from inspections.search import (
     FACETS,
     SAMPLE_EVERY,
@@ -44,12 +44,6 @@ from .conftest import SEEDS
 from .factories import FindingFactory, InspectionFactory, JudgementFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def clear_caches():
-    """Counts, pages' ids and whole pages forgotten: the next search works everything out again."""
-    for each in caches.all():
-        each.clear()
 
 
 SENTENCES = [

@@ -2,13 +2,11 @@
 before each request unless the request carries `X-Bench-Cache: keep`. So a request does all its work,
 as the bench's warm runs do, and the cached figures are asked for, and shown, apart."""
 
-from django.core.cache import caches
-
+from inspections.perf.benchmark import clear_caches
 from inspections.wsgi import application as site
 
 
 def application(environ, start_response):
     if environ.get("HTTP_X_BENCH_CACHE") != "keep":
-        for each in caches.all():
-            each.clear()
+        clear_caches()
     return site(environ, start_response)
