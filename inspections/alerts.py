@@ -112,7 +112,7 @@ def search_description(query: str) -> str:
             parts.append(quoted(value))
         elif isinstance(value, datetime.date):
             parts.append(f"{declared.label} {value:%-d %B %Y}")
-        elif isinstance(value, QuerySet):
+        elif isinstance(declared, django_filters.ModelMultipleChoiceFilter):  # authorities, themes
             parts.append(f"{declared.label}: {', '.join(map(str, value))}")
         else:
             labels = dict(form.fields[name].choices)

@@ -8,6 +8,7 @@ import re
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .choices import (
@@ -20,7 +21,7 @@ from .choices import (
     Region,
 )
 from .models import Authority, Finding, Inspection, Judgement, Theme
-from .search import IMPROVEMENT, asks_for_nothing, text_condition
+from .search import IMPROVEMENT, archive_version, asks_for_nothing, labels_of, text_condition
 
 MAX_QUERY_LENGTH = 200
 
@@ -70,6 +71,62 @@ def theme_choices(request) -> QuerySet:
     return Theme.objects.only("slug", "name")
 
 
+def _loaded(model, **values):
+    """An instance of the model with these fields loaded and the others deferred, as .only() loads it."""
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    return model.from_db(DEFAULT_DB_ALIAS, names, [values[name] for name in names])
+
+
+def labelled_authorities(slugs) -> dict[str, Authority]:
+    """The authorities with these slugs, from the slugs and names each process holds for the
+    archive's version (search.labels_of): loaded as authority_choices loads them, with no query."""
+    labels = labels_of(archive_version(), Finding.objects.all())
+    return {
+        slug: _loaded(Authority, id=pk, slug=slug, short_name=name)
+        for pk, (slug, name, _) in labels.authorities.items()
+        if slug in slugs
+    }
+
+
+def labelled_themes(slugs) -> dict[str, Theme]:
+    """The themes with these slugs, as labelled_authorities finds authorities."""
+    labels = labels_of(archive_version(), Finding.objects.all())
+    return {
+        slug: _loaded(Theme, id=pk, slug=slug, name=name)
+        for pk, (slug, name) in labels.themes.items()
+        if slug in slugs
+    }
+
+
+class LabelledChoiceField(django_filters.fields.ModelMultipleChoiceField):
+    """Slugs of authorities or themes, checked against the labels the search holds anyway rather
+    than by a query of their own (half a millisecond a search); the chosen ones, in the order given,
+    loaded as the queryset loads them. A slug that is not one is the same error as ever."""
+
+    def __init__(self, *args, labelled, **kwargs):
+        self.labelled = labelled
+        super().__init__(*args, **kwargs)
+
+    def _check_values(self, value):
+        try:
+            given = list(dict.fromkeys(map(str, value)))
+        except TypeError:
+            raise ValidationError(self.error_messages["invalid_list"], code="invalid_list") from None
+        for slug in given:
+            self.validate_no_null_characters(slug)
+        found = self.labelled(set(given))
+        for slug in given:
+            if slug not in found:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": slug}
+                )
+        return [found[slug] for slug in given]
+
+
+class LabelledChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = LabelledChoiceField
+
+
 class _FiltersCopiedOnce(dict):
     """A FilterSet's declared filters, which each FilterSet copies (django-filter deep-copies them,
     with their widgets, choices and querysets: half a millisecond a search). Each filter is copied
@@ -87,10 +144,20 @@ class _FiltersCopiedOnce(dict):
         return copied
 
 
+class _FieldsCopiedOnce(dict):
+    """A filter form's fields, which each form copies (Django deep-copies them, with their widgets and
+    every choice: half a millisecond a search). Each field is copied on its own, sharing its widget
+    and choices, which nothing changes once the form class is built: the filter forms' fields are
+    only read (cleaned and rendered), never altered for one request."""
+
+    def __deepcopy__(self, memo):
+        return {name: copy.copy(field) for name, field in self.items()}
+
+
 class FilterSet(django_filters.FilterSet):
-    """A FilterSet whose form class is built once, and whose filters are copied without their
-    declarations: django-filter builds a field for every filter and a new form class on every
-    request, and deep-copies every filter, though the filters never change (a millisecond a search)."""
+    """A FilterSet whose form class is built once, and whose filters and fields are copied without
+    their declarations: django-filter builds a field for every filter and a new form class on every
+    request, and deep-copies every filter and field, though they never change (a millisecond a search)."""
 
     @classmethod
     def get_filters(cls):
@@ -100,6 +167,7 @@ class FilterSet(django_filters.FilterSet):
         form_class = type(self).__dict__.get("_form_class")
         if form_class is None:
             form_class = super().get_form_class()
+            form_class.base_fields = _FieldsCopiedOnce(form_class.base_fields)
             type(self)._form_class = form_class
         return form_class
 
@@ -259,10 +327,11 @@ class FindingFilterSet(FilterSet):
         max_length=MAX_QUERY_LENGTH,
         help_text='Use "quotes" for a phrase, OR for either word, and - to leave a word out.',
     )
-    authority = django_filters.ModelMultipleChoiceFilter(
+    authority = LabelledChoiceFilter(
         method="filter_condition",
         to_field_name="slug",
         queryset=authority_choices,
+        labelled=labelled_authorities,
         label="Authority",
     )
     region = django_filters.MultipleChoiceFilter(
@@ -273,10 +342,11 @@ class FindingFilterSet(FilterSet):
     )
     date_from = PartialDateFilter(method="filter_condition", label="Inspected from")
     date_to = PartialDateFilter(method="filter_condition", label="Inspected to", ending=True)
-    theme = django_filters.ModelMultipleChoiceFilter(
+    theme = LabelledChoiceFilter(
         method="filter_condition",
         to_field_name="slug",
         queryset=theme_choices,
+        labelled=labelled_themes,
         label="Theme",
     )
     kind = django_filters.MultipleChoiceFilter(
@@ -383,10 +453,11 @@ def graded_between(grades, start, end) -> Exists:
 
 
 class InspectionFilterSet(FilterSet):
-    authority = django_filters.ModelMultipleChoiceFilter(
+    authority = LabelledChoiceFilter(
         field_name="authority__slug",
         to_field_name="slug",
         queryset=authority_choices,
+        labelled=labelled_authorities,
         label="Authority",
     )
     kind = django_filters.MultipleChoiceFilter(choices=InspectionKind.choices, label="Inspection type")

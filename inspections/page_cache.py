@@ -9,8 +9,9 @@ absolute links), never on who asks:
 - a request carrying a session or a flash message is answered afresh and not kept (staff signed in);
 - a response is kept only if it is a plain 200 that set no cookie, left the session untouched and
   asked for no CSRF token (no public page has a form that needs one: see views_alerts);
-- a streamed one (a CSV export) is kept as it is sent, once sent to its end, if it came to at most
-  LARGEST_KEPT bytes; a larger one streams as before, holding nothing.
+- a page is written to the cache once the server has sent it, so its visitor does not wait for the
+  write; a streamed one (a CSV export) is kept as it is sent, once sent to its end, if it came to at
+  most LARGEST_KEPT bytes; a larger one streams as before, holding nothing.
 
 Kept in the `pages` cache (settings.CACHES: files every serving process shares, keyed by the
 code's fingerprint too). The bench's comparisons empty it before each request; `loadtest` serves
@@ -136,7 +137,10 @@ def cached_page(view):
         if _keepable(request, response):
             headers = {name: response[name] for name in KEPT_HEADERS if name in response}
             if not response.streaming:
-                _keep(key, (headers, response.content))
+                # kept when the server closes the response, once it has sent it: the visitor does
+                # not wait for the write (Django's own closers, for files, are kept in this list)
+                content = response.content
+                response._resource_closers.append(lambda: _keep(key, (headers, content)))
             else:  # kept as it is sent, if it is not too big and is sent to its end
                 response.streaming_content = _kept_as_sent(
                     response.streaming_content, lambda content: _keep(key, (headers, content))

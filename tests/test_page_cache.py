@@ -4,7 +4,10 @@ archive changes, never for a request that could see a page of its own, never a p
 import pytest
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -55,6 +58,22 @@ def test_a_page_is_answered_again_from_the_cache_until_the_archive_changes(clien
         assert "now weekly and recorded" in changed.content.decode()
     if name == "api-findings":
         assert (first.json()["count"], changed.json()["count"]) == (3, 4)
+
+
+def test_a_page_is_kept_once_the_server_has_sent_it(findings):
+    """Writing the page to the cache waits until the server has sent it (and closes the response), so
+    the visitor is not kept waiting for the write."""
+    environ = RequestFactory().get(reverse("api-findings"), {"q": "supervision"}).environ
+    request_started.disconnect(close_old_connections)  # the test's connection, as the test client keeps it
+    request_finished.disconnect(close_old_connections)
+    try:
+        response = WSGIHandler()(environ, lambda status, headers: None)
+        assert response.status_code == 200 and not caches["pages"]._list_cache_files()
+        response.close()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    assert len(caches["pages"]._list_cache_files()) == 1
 
 
 def test_headers_the_middleware_adds_are_on_a_cached_answer_too(client, findings):

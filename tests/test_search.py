@@ -8,14 +8,16 @@ import re
 from unittest import mock
 
 import pytest
+from django.db import connection
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from inspections import selectors
 from inspections.filters import FindingFilterSet
 from inspections.models import Authority, Finding, FindingTheme, SearchWord
 from inspections.presenters import search_results
-from inspections.search import archive_version, labels_of
+from inspections.search import archive_version, labels_of, reading_at
 from inspections.search.engine import page_rows
 
 from .factories import FindingFactory, InspectionFactory, JudgementFactory, ThemeFactory
@@ -132,6 +134,31 @@ def test_bad_filter_values_are_ignored_and_reported(archive):
     assert keys(archive, Finding.objects.search(filterset, "newest").values_list("text", flat=True)) == {
         "supervised"
     }
+
+
+def test_authorities_and_themes_chosen_by_slug_are_read_from_the_labels_of_this_version(archive):
+    """Slugs are checked against the labels held for the archive's version, without a query of their
+    own: a theme added since they were read is known at once (the write gave the archive a new
+    version), a slug that is none is the filter's error as before, and the chosen come in the order
+    given, with the names a queryset's .only() would have loaded."""
+    assert FindingFilterSet(QueryDict("theme=supervision")).is_valid()  # the labels read and held
+    ThemeFactory(slug="new-theme", name="A new theme")
+    query = QueryDict("theme=new-theme&theme=supervision&authority=rutland&authority=leeds")
+    FindingFilterSet(query).is_valid()  # this version's labels read
+    filterset = FindingFilterSet(query)
+    with reading_at(archive_version()), CaptureQueriesContext(connection) as queries:  # as a request reads
+        assert filterset.is_valid()
+    assert queries.captured_queries == []
+    chosen = filterset.form.cleaned_data
+    assert [(theme.slug, theme.name) for theme in chosen["theme"]] == [
+        ("new-theme", "A new theme"),
+        ("supervision", "Supervision"),
+    ]
+    assert [(authority.slug, str(authority)) for authority in chosen["authority"]] == [
+        ("rutland", "Rutland"),
+        ("leeds", "Leeds"),
+    ]
+    assert set(FindingFilterSet(QueryDict("theme=new-theme&authority=nowhere")).errors) == {"authority"}
 
 
 def test_facets_count_each_option_within_the_other_filters(archive):
