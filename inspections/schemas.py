@@ -166,6 +166,8 @@ class FindingSerialiser:
 
     def rows(self, ids: list[int]) -> list[tuple]:
         """The rows (`columns`) of the findings with these ids, in that order."""
+        if not ids:
+            return []
         with connection.cursor() as cursor:
             cursor.execute(self.ROWS_SQL, [list(ids)])
             by_id = {row[0]: row for row in cursor.fetchall()}
