@@ -469,9 +469,12 @@ def search_list(
     if tallies is None:
         exact_sort = plan.sort or default_sort(bool(text))
         cap = plan.exact_up_to // SAMPLE_EVERY
-        sampled, count, ids = count_and_page(
-            findings, conditions, text, exact_sort, offset, per_page + 1, cap
-        )
+        if not conditions and plan.labels.sample_size > cap:  # the whole archive: its sample's size is known
+            sampled = plan.labels.sample_size
+        else:
+            sampled, count, ids = count_and_page(
+                findings, conditions, text, exact_sort, offset, per_page + 1, cap
+            )
         if sampled <= cap:
             if offset and offset >= count:  # past the end: the last page, as Paginator.get_page
                 offset = per_page * max(-(-count // per_page) - 1, 0)
