@@ -32,7 +32,7 @@ from .grades import latest_grade_annotations
 from .models import Authority, Finding, Inspection, Theme
 from .presenters import inspection_findings, search_results
 from .schemas import FindingSerialiser
-from .search import SAMPLE_EVERY, SORTS, asks_for_nothing, searches_no_words
+from .search import IMPROVEMENT, SAMPLE_EVERY, SORTS, asks_for_nothing, searches_no_words
 from .selectors import (
     archive_figures,
     authority_theme_counts,
@@ -362,6 +362,10 @@ def authority_detail(request, slug):
         "neighbours": neighbours,
         "theme_counts": theme_counts,
         "recurring": recurring_themes([authority.pk, *(p.pk for p in authority.replaces.all())]),
+        # the search for a recurring theme's improvement points, here and in the councils it replaced
+        "recurring_search": urlencode(
+            [("authority", a.slug) for a in (authority, *authority.replaces.all())] + [("kind", IMPROVEMENT)]
+        ),
         "compare_neighbours_url": compare_url([authority, *neighbours]),
     }
     return render(request, "authorities/detail.html", context)

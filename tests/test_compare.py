@@ -328,6 +328,29 @@ def test_recurring_counts_the_inspections_of_the_councils_an_authority_replaced(
     )
 
 
+def test_a_long_recurring_theme_lists_its_latest_inspections_and_links_to_the_rest(client, settings):
+    leeds = authority("leeds")
+    theme = ThemeFactory(name="Front door", slug="front-door")
+    given = [
+        finding(
+            inspection(leeds, datetime.date(2010 + year, 5, 1)),
+            themes=[theme],
+            text=f"Point of {2010 + year}.",
+        )
+        for year in range(6)
+    ]
+    page = client.get(leeds.get_absolute_url())
+    shown = text_of(page)
+    assert "Front door: in 6 inspections (2010, 2011, 2012, 2013, 2014, 2015)" in shown
+    assert [year for year in range(2010, 2016) if f"Point of {year}." in shown] == [2012, 2013, 2014, 2015]
+    assert "the 2 earlier ones not listed here" in shown
+    link = re.search(
+        r'href="([^"]*)">All 6 inspections\' improvement points on front door', page.content.decode()
+    )
+    found = client.get(html.unescape(link[1]))
+    assert {row.pk for row in found.context["findings"]} == {row.pk for row in given}
+
+
 def test_an_authority_with_nothing_recurring_says_so(client):
     theme = ThemeFactory()
     finding(inspection(authority("rutland"), datetime.date(2019, 10, 14)), themes=[theme])
