@@ -355,16 +355,17 @@ def authority_detail(request, slug):
         else []
     )
     theme_counts = authority_theme_counts(authority)
+    lineage = [authority, *authority.replaces.all()]  # its recurring themes count the councils it replaced
     context = {
         "authority": authority,
         "timeline": timeline,
         "chart": charts.grade_chart(timeline[::-1]),
         "neighbours": neighbours,
         "theme_counts": theme_counts,
-        "recurring": recurring_themes([authority.pk, *(p.pk for p in authority.replaces.all())]),
-        # the search for a recurring theme's improvement points, here and in the councils it replaced
+        "recurring": recurring_themes([council.pk for council in lineage]),
+        # the search for a recurring theme's improvement points, in the same councils
         "recurring_search": urlencode(
-            [("authority", a.slug) for a in (authority, *authority.replaces.all())] + [("kind", IMPROVEMENT)]
+            [("authority", council.slug) for council in lineage] + [("kind", IMPROVEMENT)]
         ),
         "compare_neighbours_url": compare_url([authority, *neighbours]),
     }
