@@ -16,7 +16,7 @@ import random
 import pytest
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Subquery, Value
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Mod
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
@@ -36,6 +36,8 @@ from inspections.search import (
     required_phrases,
     text_condition,
 )
+from inspections.search.engine import matched_statement
+from inspections.search.ordering import rank
 from inspections.selectors import authority_theme_counts
 from inspections.services import inspection_reparse, report_ingest
 from inspections.themes import tag_findings
@@ -333,6 +335,32 @@ def test_pages_read_by_date_either_way_match_plain_queries(archive, filters):
                         Finding.objects.all(), conditions, query or "", sort, start, 6, read_all=read_all
                     )
                     assert got == expected[start : start + 6], (params, sort, start, read_all)
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda filters: "&".join(filters) or "no filters")
+def test_the_matches_statement_built_from_its_where_clause_is_the_orms(archive, filters):
+    """count_and_page and ordered_ids build their statement of the matches from the ORM's WHERE
+    clause and rank alone: the same rows and ranks as the queryset annotated and read as values."""
+    for query in QUERIES:
+        params = {**filters, **({"q": query} if query else {})}
+        conditions = list(FindingFilterSet(query_dict(params)).conditions().values())
+        columns = ["id", "inspection_date", "inspection_id", "order"]
+        expected = Finding.objects.filter(*conditions)
+        if query:
+            expected = expected.annotate(rank=rank(query))
+            columns.append("rank")
+        sql, sql_params = matched_statement(Finding.objects.all(), conditions, query or "")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, sql_params)
+            got = sorted(cursor.fetchall())
+        assert got == sorted(expected.values_list(*columns)), params
+
+
+def test_the_matches_statement_refuses_a_condition_on_another_table(archive):
+    """Its FROM names the findings alone: a condition reaching through a join would be refused,
+    not silently read from a table the statement never joined."""
+    with pytest.raises(ValueError, match="own row"):
+        matched_statement(Finding.objects.all(), [Q(inspection__title__icontains="leeds")], "")
 
 
 def test_estimates_are_rounded_to_two_significant_figures():

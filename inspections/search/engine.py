@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import BooleanField, Case, ExpressionWrapper, Q, QuerySet, When
@@ -187,6 +188,34 @@ def _where(findings: QuerySet, conditions: list[Q]) -> tuple[str, list]:
     return query.get_compiler(connection=connection).compile(query.where)
 
 
+# The columns a page is sorted by (ordering.SQL_ORDERINGS), for a statement of the matches.
+SORT_COLUMNS = ("id", "inspection_date", "inspection_id", "order")
+
+
+def matched_statement(findings: QuerySet, conditions: list[Q], text: str) -> tuple[str, list]:
+    """SELECT the sort columns (and a text's rank) of the findings the conditions keep, with its
+    parameters: the ORM's own statement for them, but only its WHERE clause and the rank compiled
+    (building the whole queryset, annotated and as values, took longer than PostgreSQL takes to
+    run the statement for a rare word; tests/test_search.py compares the two)."""
+    query = findings.filter(*conditions).query
+    compiler = query.get_compiler(connection=connection)
+    if sum(map(bool, query.alias_refcount.values())) > 1:
+        raise ValueError("A finding search's conditions are on the finding's own row: no joins.")
+    try:
+        where, params = compiler.compile(query.where)
+    except FullResultSet:  # no conditions
+        where, params = "TRUE", []
+    except EmptyResultSet:  # a condition nothing can meet
+        where, params = "FALSE", []
+    table = connection.ops.quote_name(query.get_meta().db_table)
+    columns = [f"{table}.{connection.ops.quote_name(column)}" for column in SORT_COLUMNS]
+    if text:
+        ranked, rank_params = compiler.compile(rank(text).resolve_expression(query))
+        columns.append(f"{ranked} AS rank")
+        params = [*rank_params, *params]
+    return f"SELECT {', '.join(columns)} FROM {table} WHERE {where}", list(params)
+
+
 # Every match read and kept, then sorted: not the date index walked (see search_page).
 READ_ALL_SQL = """
 WITH matched AS MATERIALIZED ({matched})
@@ -205,15 +234,14 @@ def ordered_ids(
     read_all: bool = False,
 ) -> list[int]:
     """The ids of the findings the conditions keep, from start, in the order asked for."""
-    matched = findings.filter(*conditions.values())
     if read_all:
-        columns = ["id", "inspection_date", "inspection_id", "order"]
-        sql, params = matched.order_by().values(*columns).query.sql_with_params()
+        sql, params = matched_statement(findings, list(conditions.values()), "")
         with connection.cursor() as cursor:
             cursor.execute(
                 READ_ALL_SQL.format(matched=sql, order=SQL_ORDERINGS[sort]), [*params, size, start]
             )
             return [pk for (pk,) in cursor.fetchall()]
+    matched = findings.filter(*conditions.values())
     return list(ordered(matched, sort, text).values_list("pk", flat=True)[start : start + size])
 
 
@@ -313,12 +341,7 @@ def count_and_page(
 ) -> tuple[int, int, list[int]]:
     """How many of the sample's findings the conditions keep; if at most `cap`, how many findings
     they keep and the ids of `size` of them from offset (else 0 and none)."""
-    columns = ["id", "inspection_date", "inspection_id", "order"]
-    matched = findings.filter(*conditions.values()).order_by()
-    if sort == "relevance":
-        matched = matched.annotate(rank=rank(text))
-        columns.append("rank")
-    sql, params = matched.values(*columns).query.sql_with_params()
+    sql, params = matched_statement(findings, list(conditions.values()), text if sort == "relevance" else "")
     statement = COUNT_AND_PAGE_SQL.format(
         matched=sql,
         every=SAMPLE_EVERY,
