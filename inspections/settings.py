@@ -117,7 +117,7 @@ TEMPLATES = [
 # the project starts itself in .pgdata/ (see inspections/embedded_postgres/). Production never uses
 # the embedded one: its data would live in the checkout, with no backups, replicas or separate host.
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_health_checks=True)}
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
 elif PRODUCTION:
     raise ImproperlyConfigured(
         "Production needs a real PostgreSQL server: set DATABASE_URL "
@@ -133,8 +133,10 @@ else:
         }
     }
 DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "60"))
-# A reused connection is checked before each request, so a restarted database is reconnected to.
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A connection kept between requests is not checked before each one (a round trip every request):
+# DatabaseUnavailableMiddleware answers a reading request again on a fresh connection if its kept
+# one has died (the database restarted), and checks the kept connection before a request that writes.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
 # Fail fast when the database is unreachable, rather than hold the request (and a worker) for long.
 DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

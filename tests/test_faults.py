@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -34,6 +35,15 @@ def fetch(url: str) -> tuple[int, str, float]:
             return response.status, response.read().decode(), time.monotonic() - started
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode(), time.monotonic() - started
+
+
+def post(url: str, data: dict) -> int:
+    request = urllib.request.Request(url, data=urllib.parse.urlencode(data).encode(), method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
 
 
 def test_database_restart_gives_a_friendly_503_then_recovers_without_restarting_the_site(own_server):
@@ -66,6 +76,19 @@ def test_database_restart_gives_a_friendly_503_then_recovers_without_restarting_
             except OSError:
                 time.sleep(0.2)
         assert status == 200
+
+        # Restarted between two requests: the connection the site kept has died, and the next
+        # request is answered at once on a fresh one (read again), not with a 503.
+        stop_server(pgdata)
+        start_server_again(pgdata)
+        assert fetch(url)[0] == 200
+        assert fetch(f"http://127.0.0.1:{port}/findings/?q=supervision")[0] == 200
+        # A request that writes (asking for an alert) finds its kept connection checked first: not
+        # a 503 either.
+        stop_server(pgdata)
+        start_server_again(pgdata)
+        asked = {"email": "reader@example.org", "frequency": "daily"}
+        assert post(f"http://127.0.0.1:{port}/alerts/", asked) == 200
 
         stop_server(pgdata)
         status, body, seconds = fetch(url)
