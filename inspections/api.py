@@ -305,9 +305,11 @@ def list_findings(request) -> JsonResponse:
     size = _page_size(request)
     filterset = FindingFilterSet(request.GET or None)
     sort = request.GET.get("sort")  # one not in SORTS leaves the default, as on the search page
-    listed = FindingRow.objects.search_list(filterset, sort, request.GET.get("page"), per_page=size)
+    listed = FindingRow.objects.search_list(
+        filterset, sort, request.GET.get("page"), per_page=size, rows=FindingSerialiser.page_rows()
+    )
     serialise = FindingSerialiser(request, listed.labels)
-    results = [serialise(row) for row in serialise.rows(listed.page.object_list)]
+    results = [serialise(row) for row in listed.page.object_list]
     body = {**_envelope(request, listed.page, results), "count_estimated": listed.approximate}
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
 

@@ -17,6 +17,7 @@ from .search import (
     IN_SAMPLE,
     FindingList,
     FindingSearch,
+    PageRows,
     SearchTerms,
     WordPairs,
     chosen_sort,
@@ -350,10 +351,12 @@ class FindingManager(models.Manager.from_queryset(FindingQuerySet)):
             self.get_queryset(), filterset, sort, page_number, per_page=per_page, orphans=orphans
         )
 
-    def search_list(self, filterset, sort: str | None, page_number, *, per_page: int) -> FindingList:
-        """A page of the ids of the findings a FindingFilterSet keeps, with how many there are, exact
-        or estimated as on the search page, without facets (the JSON API's; search.engine)."""
-        return search_list(self.get_queryset(), filterset, sort, page_number, per_page=per_page)
+    def search_list(
+        self, filterset, sort: str | None, page_number, *, per_page: int, rows: PageRows
+    ) -> FindingList:
+        """A page of the rows of the findings a FindingFilterSet keeps, with how many there are,
+        exact or estimated as on the search page, without facets (the JSON API's; search.engine)."""
+        return search_list(self.get_queryset(), filterset, sort, page_number, per_page=per_page, rows=rows)
 
 
 def _without_angle_brackets(field: str) -> Replace:

@@ -12,13 +12,13 @@ import functools
 from typing import Annotated
 
 from django.db import connection
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from ninja import Schema
 from pydantic import BeforeValidator, ConfigDict, Field
 
 from . import models
 from .choices import AuthorityType, FindingKind, Grade, InspectionKind, JudgementArea, Region
-from .search import Labels, archive_version, labels_of
+from .search import Labels, PageRows, archive_version, labels_of
 
 SLUG_PATTERN = r"^[-a-zA-Z0-9_]+$"
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN)]
@@ -131,6 +131,29 @@ class Authority(Closed):
         return getattr(authority, "latest_overall_grade", None)
 
 
+@functools.lru_cache(maxsize=8)
+def _inspection_path(script_prefix: str) -> str:
+    """An inspection's page's path, with {} for its id, under the site's prefix (reverse reads it)."""
+    return reverse("inspection-detail", args=[0]).replace("/0/", "/{}/")
+
+
+# The authorities' and themes' parts of an item, made once for the labels a process holds (a page of
+# the API took as long to make them as to make its twenty items).
+_references_held: dict[int, tuple[Labels, dict, dict]] = {}
+
+
+def _references(labels: Labels) -> tuple[dict[int, dict], dict[int, str]]:
+    held = _references_held.get(id(labels))
+    if held is None or held[0] is not labels:
+        authorities = {
+            pk: {"slug": slug, "name": short_name} for pk, (slug, short_name, _) in labels.authorities.items()
+        }
+        held = (labels, authorities, {pk: slug for pk, (slug, _) in labels.themes.items()})
+        _references_held.clear()
+        _references_held[id(labels)] = held
+    return held[1], held[2]
+
+
 class FindingSerialiser:
     """A finding's public fields (`Finding`) from the columns of its row (`columns`), as dicts: the
     API's items and the CSV export's rows. The columns are the finding's own and its copies of its
@@ -146,35 +169,37 @@ class FindingSerialiser:
     def __init__(self, request, labels: Labels | None = None):
         labels = labels or labels_of(archive_version(), models.Finding.objects.all())
         site = request.build_absolute_uri("/").rstrip("/")
-        self.inspection_url = site + reverse("inspection-detail", args=[0]).replace("/0/", "/{}/")
-        self.authorities = {
-            pk: {"slug": slug, "name": short_name} for pk, (slug, short_name, _) in labels.authorities.items()
-        }
-        self.theme_slugs = {pk: slug for pk, (slug, _) in labels.themes.items()}
+        self.inspection_url = site + _inspection_path(get_script_prefix())
+        self.authorities, self.theme_slugs = _references(labels)
         # Caches of this serialiser's own: a CSV export meets each inspection and set of themes often.
         self._themes = functools.lru_cache(maxsize=4096)(self._themes)
         self._inspection = functools.lru_cache(maxsize=256)(self._inspection)
 
-    # The same columns for a page of findings by id, as SQL: building the ORM's query took longer
-    # than running it (tests/test_api_schema.py checks the two give the same rows). The title is a
+    # The same columns of a finding (as `f`), as SQL: building the ORM's query took longer than
+    # running it (tests/test_api_schema.py checks the two give the same rows). The title is a
     # subquery, not a join: planning the join took PostgreSQL longer than running the statement.
-    ROWS_SQL = """
-        SELECT f.id, f.kind, f.section, f.area, f."order", f.page, f.number, f.text, f.theme_ids,
-               f.inspection_id, f.inspection_kind,
-               (SELECT i.title FROM inspections_inspection AS i WHERE i.id = f.inspection_id),
-               f.inspection_date, f.authority_id
-        FROM inspections_finding AS f
-        WHERE f.id = ANY(%s)
+    ROW_COLUMNS = """
+        f.id, f.kind, f.section, f.area, f."order", f.page, f.number, f.text, f.theme_ids,
+        f.inspection_id, f.inspection_kind,
+        (SELECT i.title FROM inspections_inspection AS i WHERE i.id = f.inspection_id),
+        f.inspection_date, f.authority_id
     """
+    ROWS_SQL = f"SELECT {ROW_COLUMNS} FROM inspections_finding AS f WHERE f.id = ANY(%s)"
 
-    def rows(self, ids: list[int]) -> list[tuple]:
+    @classmethod
+    def rows(cls, ids: list[int]) -> list[tuple]:
         """The rows (`columns`) of the findings with these ids, in that order."""
         if not ids:
             return []
         with connection.cursor() as cursor:
-            cursor.execute(self.ROWS_SQL, [list(ids)])
+            cursor.execute(cls.ROWS_SQL, [list(ids)])
             by_id = {row[0]: row for row in cursor.fetchall()}
         return [by_id[pk] for pk in ids if pk in by_id]
+
+    @classmethod
+    def page_rows(cls) -> PageRows:
+        """The rows, as a search reads a page of them (with its count where it can: search_list)."""
+        return PageRows(cls.ROW_COLUMNS, cls.rows)
 
     def _themes(self, theme_ids: tuple[int, ...]) -> list[str]:
         return sorted(self.theme_slugs[pk] for pk in theme_ids if pk in self.theme_slugs)

@@ -1,11 +1,13 @@
 """The JSON API's OpenAPI document: valid, true to the views, and checked by schemathesis against them."""
 
 import json
+from urllib.parse import urlencode
 
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
+from django.http import QueryDict
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from hypothesis import HealthCheck, settings
@@ -13,6 +15,7 @@ from openapi_spec_validator import validate
 
 from inspections.filters import AuthorityFilterSet, FindingFilterSet, InspectionFilterSet
 from inspections.models import Finding as FindingRow
+from inspections.perf.benchmark import clear_caches
 from inspections.schemas import FindingSerialiser
 from inspections.wsgi import application
 
@@ -122,3 +125,33 @@ def test_the_apis_rows_by_id_are_the_orms(api_archive):
     expected = FindingRow.objects.filter(pk__in=ids).values_list(*FindingSerialiser.columns)
     by_id = {row[0]: row for row in expected}
     assert ids and serialise.rows(ids) == [by_id[pk] for pk in ids]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "supervision"},
+        {"q": "supervision", "page": "99"},
+        {"kind": "strength"},
+        {},
+        {"q": "nothing-matches"},
+    ],
+    ids=["search", "past the end", "browsing", "everything", "no match"],
+)
+def test_a_pages_rows_read_with_its_count_are_its_rows_by_id(api_archive, params, settings):
+    """search_list reads a page's rows in the statement that counts it where it counts exactly, and
+    by id otherwise (an estimated count, or a page whose ids were cached): the same rows either way."""
+    for exact_up_to in (6000, 0):  # counted exactly, then estimated from the sample
+        settings.ARCHIVE_EXACT_COUNTS_UP_TO = exact_up_to
+        clear_caches()
+        listed = FindingRow.objects.search_list(
+            FindingFilterSet(QueryDict(urlencode(params))),
+            None,
+            params.get("page"),
+            per_page=5,
+            rows=FindingSerialiser.page_rows(),
+        )
+        rows = list(listed.page.object_list)
+        assert rows == FindingSerialiser.rows([row[0] for row in rows]), (params, exact_up_to)
+        if params.get("q") != "nothing-matches":
+            assert rows, params

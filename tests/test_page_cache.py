@@ -160,3 +160,16 @@ def test_a_cache_that_cannot_be_written_or_read_never_breaks_a_page(client, find
         assert b"Reflective supervision" in b"".join(export.streaming_content)
     finally:
         pages._dir = monkeypatched
+
+
+def test_the_folder_is_kept_near_its_limit_though_its_size_is_not_looked_at_every_write(tmp_path):
+    """The cache lists its folder once every CULL_EVERY writes, not at each: it may pass MAX_ENTRIES
+    by at most that many pages, and is brought back under it."""
+    kept = page_cache.PageFileCache(str(tmp_path), {"OPTIONS": {"MAX_ENTRIES": 100}})
+    sizes = []
+    for number in range(600):
+        kept.set(f"page:{number}", ({}, b"a page"))
+        sizes.append(len(list(tmp_path.iterdir())))
+    assert max(sizes) <= 100 + page_cache.CULL_EVERY
+    assert max(sizes) > 100  # it did not look at every write
+    assert kept.get("page:599") == ({}, b"a page")

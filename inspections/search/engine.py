@@ -311,13 +311,23 @@ class FindingSearch:
 
 @dataclass
 class FindingList:
-    """A page of a search's findings without facets (the JSON API's): the page is of finding ids."""
+    """A page of a search's findings without facets (the JSON API's): the page is of their rows."""
 
-    page: Page  # of ids, in order
+    page: Page  # of rows (PageRows), in order
     count: int
     sort: str
     approximate: bool  # the count (and so the number of pages) is an estimate from the sample
     labels: Labels
+
+
+@dataclass(frozen=True)
+class PageRows:
+    """The rows a page of findings is made of, for search_list: `columns`, a SELECT list over the
+    finding as `f` beginning with f.id, read in the same statement as the count where there is
+    one; `fetch`, the same columns of the findings with some ids, in that order, otherwise."""
+
+    columns: str
+    fetch: Callable[[list[int]], list[tuple]]
 
 
 # The exact count and a page's ids without facets, if the sample says counting reads at most the
@@ -331,26 +341,42 @@ WITH probe AS MATERIALIZED (SELECT count(*) AS n FROM ({matched}) AS m WHERE MOD
 matched AS {materialized} ({matched})
 SELECT n,
        CASE WHEN n <= %s THEN (SELECT count(*) FROM matched) END,
-       CASE WHEN n <= %s THEN ARRAY(SELECT id FROM matched ORDER BY {order} LIMIT %s OFFSET %s) END
+       {columns}
 FROM probe
+LEFT JOIN LATERAL unnest(
+    CASE WHEN n <= %s THEN ARRAY(SELECT id FROM matched ORDER BY {order} LIMIT %s OFFSET %s) END
+) WITH ORDINALITY AS page (id, position) ON true
+LEFT JOIN inspections_finding AS f ON f.id = page.id
+ORDER BY page.position
 """
 
 
 def count_and_page(
-    findings: QuerySet, conditions: dict[str, Q], text: str, sort: str, offset: int, size: int, cap: int
-) -> tuple[int, int, list[int]]:
+    findings: QuerySet,
+    conditions: dict[str, Q],
+    text: str,
+    sort: str,
+    offset: int,
+    size: int,
+    cap: int,
+    columns: str,
+) -> tuple[int, int, list[tuple]]:
     """How many of the sample's findings the conditions keep; if at most `cap`, how many findings
-    they keep and the ids of `size` of them from offset (else 0 and none)."""
+    they keep and the rows (`columns` over the finding as `f`, its id first) of `size` of them from
+    offset (else 0 and none): one statement, one round trip."""
     sql, params = matched_statement(findings, list(conditions.values()), text if sort == "relevance" else "")
     statement = COUNT_AND_PAGE_SQL.format(
         matched=sql,
         every=SAMPLE_EVERY,
         materialized="MATERIALIZED" if text else "NOT MATERIALIZED",
         order=SQL_ORDERINGS[sort],
+        columns=columns,
     )
     with connection.cursor() as cursor:
         cursor.execute(statement, [*params, *params, cap, cap, size, offset])
-        return cursor.fetchone()
+        rows = cursor.fetchall()
+    sampled, count = rows[0][:2]
+    return sampled, count, [row[2:] for row in rows if row[2] is not None]
 
 
 @dataclass
@@ -480,28 +506,34 @@ def search_page(
 
 
 def search_list(
-    findings: QuerySet, filterset, sort: str | None, page_number, *, per_page: int
+    findings: QuerySet, filterset, sort: str | None, page_number, *, per_page: int, rows: PageRows
 ) -> FindingList:
-    """A page of the findings a FindingFilterSet keeps (their ids), in the order asked for (None: the
-    default), with their count, exact or estimated as the search page's, but no facets: the page's
-    tallies when it has cached them, else the count and page from one statement where counting is
-    cheap, the sample's estimate where it is not."""
+    """A page of the findings a FindingFilterSet keeps (their rows), in the order asked for (None:
+    the default), with their count, exact or estimated as the search page's, but no facets: the
+    page's tallies when it has cached them, else the count and page from one statement where
+    counting is cheap, the sample's estimate where it is not."""
     plan = _Plan.of(findings, filterset, sort, page_number, per_page)
     conditions, text, offset = plan.terms.conditions, plan.terms.text, plan.offset
-    tallies, window = plan.cache.tallies() or plan.cache.count(), None
+    tallies, window, read = plan.cache.tallies() or plan.cache.count(), None, {}
     if tallies is None:
         exact_sort = plan.sort or default_sort(bool(text))
         cap = plan.exact_up_to // SAMPLE_EVERY
+
+        def count_and_rows(start: int) -> tuple[int, int, list[int]]:
+            sampled, count, page_rows = count_and_page(
+                findings, conditions, text, exact_sort, start, per_page + 1, cap, rows.columns
+            )
+            read.update((row[0], row) for row in page_rows)
+            return sampled, count, [row[0] for row in page_rows]
+
         if not conditions and plan.labels.sample_size > cap:  # the whole archive: its sample's size is known
             sampled = plan.labels.sample_size
         else:
-            sampled, count, ids = count_and_page(
-                findings, conditions, text, exact_sort, offset, per_page + 1, cap
-            )
+            sampled, count, ids = count_and_rows(offset)
         if sampled <= cap:
             if offset and offset >= count:  # past the end: the last page, as Paginator.get_page
                 offset = per_page * max(-(-count // per_page) - 1, 0)
-                ids = count_and_page(findings, conditions, text, exact_sort, offset, per_page + 1, cap)[2]
+                ids = count_and_rows(offset)[2]
             window = [offset, ids]
             plan.cache.keep_window(exact_sort, offset, per_page, 0, window)
             tallies = Tallies(count, {})
@@ -510,5 +542,11 @@ def search_list(
                 estimate(sampled * SAMPLE_EVERY), {}, estimated=True, read=sampled * SAMPLE_EVERY
             )
         plan.cache.keep_count(tallies)
-    page, count, count_estimated = plan.page(findings, tallies, window, per_page, 0, page_number, list)
+
+    def fetch_rows(ids: list[int]) -> list[tuple]:
+        if all(pk in read for pk in ids):  # read with the count
+            return [read[pk] for pk in ids]
+        return rows.fetch(ids)
+
+    page, count, count_estimated = plan.page(findings, tallies, window, per_page, 0, page_number, fetch_rows)
     return FindingList(page, count, plan.sort, count_estimated, plan.labels)
