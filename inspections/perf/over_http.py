@@ -2,7 +2,8 @@
 
 Both serve on loopback. The site runs under gunicorn as `loadtest` and production run it
 (inspections/gunicorn_conf.py) but with one process of one thread, and `bench_wsgi` empties its
-caches, whole pages included, before each request, so each does all its work. Datasette
+caches, whole pages included, after each response is sent, so the next request does all its work
+(the emptying, the bench's own work, is not timed with a request unless one follows at once). Datasette
 serves the archive exported to SQLite (`benchmark.export_sqlite`: an FTS5 index and the facet columns
 indexed), immutable, with its time limits high enough that every count and facet finishes (past them
 it would leave them out), 20 rows a page as ours, and no suggested facets (work our page does not do).
@@ -357,7 +358,7 @@ def report(compared: dict, ms) -> tuple[list[str], list[str]]:
         "listed (5 facets: Datasette's page without the theme facet, whose array facet dedupes whole rows "
         "before counting; shown, not judged); API: our /api/findings (page_size=20) vs Datasette's findings.json, same search and filters. "
         "× = ours / Datasette's (below 1: ours is faster). Ours: gunicorn, one worker of one thread, its "
-        "caches emptied before each request; cached p50: the same request repeated, served from our cache "
+        "caches emptied after each response is sent; cached p50: the same request repeated, served from our cache "
         "(shown apart, not judged). hits: our API's count and Datasette's (* more than "
         f"{HITS_TOLERANCE:.0%} apart). Datasette does not rank a search (row order); ours does."
     )

@@ -36,7 +36,7 @@ from .facets import (
     read_conditions,
     with_values_shown,
 )
-from .ordering import SQL_ORDERINGS, chosen_sort, default_sort, ordered, rank
+from .ordering import SQL_ORDERINGS, chosen_sort, default_sort, ordered, rank, rank_sql
 from .query import SearchTerms
 from .sample import IN_SAMPLE, SAMPLE_EVERY
 
@@ -194,9 +194,10 @@ SORT_COLUMNS = ("id", "inspection_date", "inspection_id", "order")
 
 def matched_statement(findings: QuerySet, conditions: list[Q], text: str) -> tuple[str, list]:
     """SELECT the sort columns (and a text's rank) of the findings the conditions keep, with its
-    parameters: the ORM's own statement for them, but only its WHERE clause and the rank compiled
-    (building the whole queryset, annotated and as values, took longer than PostgreSQL takes to
-    run the statement for a rare word; tests/test_search.py compares the two)."""
+    parameters: the ORM's own statement for them, but only its WHERE clause compiled and the rank
+    written out (building the whole queryset, annotated and as values, took longer than PostgreSQL
+    takes to run the statement for a rare word; tests/test_performance_correctness.py compares the
+    two)."""
     query = findings.filter(*conditions).query
     compiler = query.get_compiler(connection=connection)
     if sum(map(bool, query.alias_refcount.values())) > 1:
@@ -210,7 +211,7 @@ def matched_statement(findings: QuerySet, conditions: list[Q], text: str) -> tup
     table = connection.ops.quote_name(query.get_meta().db_table)
     columns = [f"{table}.{connection.ops.quote_name(column)}" for column in SORT_COLUMNS]
     if text:
-        ranked, rank_params = compiler.compile(rank(text).resolve_expression(query))
+        ranked, rank_params = rank_sql(f"{table}.{connection.ops.quote_name('search_vector')}", text)
         columns.append(f"{ranked} AS rank")
         params = [*rank_params, *params]
     return f"SELECT {', '.join(columns)} FROM {table} WHERE {where}", list(params)

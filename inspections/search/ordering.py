@@ -3,7 +3,7 @@
 from django.contrib.postgres.search import SearchRank
 from django.db.models import F, QuerySet
 
-from .query import search_query
+from .query import SEARCH_CONFIG, search_query
 
 SORTS = {
     "relevance": "Most relevant",
@@ -25,6 +25,13 @@ SQL_ORDERINGS = {
 
 def rank(text: str) -> SearchRank:
     return SearchRank(F("search_vector"), search_query(text), cover_density=True)
+
+
+def rank_sql(vector: str, text: str) -> tuple[str, list]:
+    """rank(text) of the search vector column `vector`, as SQL with its parameters: the statement
+    the ORM compiles it to (tests/test_performance_correctness.py compares the two), written out
+    because compiling it took a rare word's search a fortieth of its time."""
+    return f"ts_rank_cd({vector}, websearch_to_tsquery(%s::regconfig, %s))", [SEARCH_CONFIG, text]
 
 
 def chosen_sort(sort: str | None, has_text: bool) -> str | None:
