@@ -476,6 +476,15 @@ class Finding(models.Model):
                 include=["id", "authority", "inspection_kind", "kind", "grade", "theme_ids"],
                 condition=IN_SAMPLE,
             ),
+            # Browsing by one of these columns asks the sample first how many it keeps: from these
+            # (a few thousand entries at a million findings) rather than from every entry of
+            # finding_sample_newest (32,000): 5-7 -> 1-3 ms a JSON API request there.
+            models.Index(fields=["kind"], name="finding_sample_kind", condition=IN_SAMPLE),
+            models.Index(fields=["grade"], name="finding_sample_grade", condition=IN_SAMPLE),
+            models.Index(fields=["authority"], name="finding_sample_authority", condition=IN_SAMPLE),
+            models.Index(
+                fields=["inspection_kind"], name="finding_sample_inspection_kind", condition=IN_SAMPLE
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["inspection", "order"], name="finding_order_unique"),
