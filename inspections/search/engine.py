@@ -183,9 +183,18 @@ PROBE_SQL = "SELECT count(*) FROM (SELECT 1 FROM inspections_finding WHERE {wher
 
 
 def _where(findings: QuerySet, conditions: list[Q]) -> tuple[str, list]:
-    """The conditions as a WHERE clause on the findings' table, with its parameters."""
+    """The conditions as a WHERE clause on the findings' own table, with its parameters (every
+    condition of a search is on the finding's own row: one that needs a join is refused, not
+    compiled into a clause naming a table the statement never reads)."""
     query = findings.filter(*conditions).query
-    return query.get_compiler(connection=connection).compile(query.where)
+    if sum(map(bool, query.alias_refcount.values())) > 1:
+        raise ValueError("A finding search's conditions are on the finding's own row: no joins.")
+    try:
+        return query.get_compiler(connection=connection).compile(query.where)
+    except FullResultSet:  # no conditions
+        return "TRUE", []
+    except EmptyResultSet:  # a condition nothing can meet
+        return "FALSE", []
 
 
 # The columns a page is sorted by (ordering.SQL_ORDERINGS), for a statement of the matches.
@@ -198,20 +207,12 @@ def matched_statement(findings: QuerySet, conditions: list[Q], text: str) -> tup
     written out (building the whole queryset, annotated and as values, took longer than PostgreSQL
     takes to run the statement for a rare word; tests/test_performance_correctness.py compares the
     two)."""
-    query = findings.filter(*conditions).query
-    compiler = query.get_compiler(connection=connection)
-    if sum(map(bool, query.alias_refcount.values())) > 1:
-        raise ValueError("A finding search's conditions are on the finding's own row: no joins.")
-    try:
-        where, params = compiler.compile(query.where)
-    except FullResultSet:  # no conditions
-        where, params = "TRUE", []
-    except EmptyResultSet:  # a condition nothing can meet
-        where, params = "FALSE", []
-    table = connection.ops.quote_name(query.get_meta().db_table)
-    columns = [f"{table}.{connection.ops.quote_name(column)}" for column in SORT_COLUMNS]
+    where, params = _where(findings, conditions)
+    quote = connection.ops.quote_name
+    table = quote(findings.model._meta.db_table)
+    columns = [f"{table}.{quote(column)}" for column in SORT_COLUMNS]
     if text:
-        ranked, rank_params = rank_sql(f"{table}.{connection.ops.quote_name('search_vector')}", text)
+        ranked, rank_params = rank_sql(f"{table}.{quote('search_vector')}", text)
         columns.append(f"{ranked} AS rank")
         params = [*rank_params, *params]
     return f"SELECT {', '.join(columns)} FROM {table} WHERE {where}", list(params)
