@@ -1,9 +1,12 @@
 """Settings come from the environment, with safe local defaults and a strict production mode."""
 
+import gc
 import subprocess
 import sys
 
 import pytest
+
+from inspections import gunicorn_conf
 
 from .conftest import ROOT, child_environment, database_url
 
@@ -56,3 +59,12 @@ def test_production_refuses_the_embedded_postgresql():
 
 def test_local_use_needs_nothing_set():
     assert check().returncode == 0
+
+
+def test_a_gunicorn_worker_sets_the_objects_made_at_start_aside_from_the_garbage_collector():
+    gc.unfreeze()
+    try:
+        gunicorn_conf.post_worker_init(worker=None)
+        assert gc.get_freeze_count() > 1000  # the site's modules, Django's and the test's own
+    finally:
+        gc.unfreeze()
