@@ -82,6 +82,8 @@ class PageFileCache(FileBasedCache):
     findings: 48,000 -> 24,000 rows/s), and the pages are few enough that their size on disk does
     not matter."""
 
+    _writes = 0  # writes through this cache object (Django makes one a thread), for _cull
+
     def _write_content(self, file, timeout, value):
         file.write(pickle.dumps(self.get_backend_timeout(timeout), self.pickle_protocol))
         file.write(zlib.compress(pickle.dumps(value, self.pickle_protocol), 0))
@@ -91,7 +93,7 @@ class PageFileCache(FileBasedCache):
         process looks once every CULL_EVERY writes (a folder of 500 pages: listing it took longer
         than writing the page). The folder may pass MAX_ENTRIES by that many writes a process for
         a while."""
-        self._writes = getattr(self, "_writes", 0) + 1
+        self._writes += 1
         if self._writes % CULL_EVERY == 1:
             super()._cull()
 
