@@ -179,7 +179,9 @@ def one_pass(
 
 # The sample's findings a search reads, counted only up to the limit: as SQL, since Django's count()
 # of a slice cost three times the query.
-PROBE_SQL = "SELECT count(*) FROM (SELECT 1 FROM inspections_finding WHERE {where} LIMIT %s) AS read"
+PROBE_SQL = "SELECT count(*) AS reads FROM (SELECT 1 FROM inspections_finding WHERE {where} LIMIT %s) AS read"
+READS_SQL = "SELECT count(*) AS reads FROM inspections_finding WHERE {where}"
+KNOWN_READS_SQL = "SELECT %s::bigint AS reads"
 
 
 def _where(findings: QuerySet, conditions: list[Q]) -> tuple[str, list]:
@@ -332,21 +334,23 @@ class PageRows:
     fetch: Callable[[list[int]], list[tuple]]
 
 
-# The exact count and a page's ids without facets, if the sample says counting reads at most the
-# limit: the sample's matches are counted first (through its own indexes; past the limit that
-# count is the estimate), and the matches are read only if it is within the limit (each part in a
-# CASE, so that neither it nor any parallel workers it would start run otherwise). The matches are
-# kept when matching is the cost (a text query); browsing leaves the planner to walk an index for
-# each part.
+# The exact count and a page's ids without facets, if the sample says the search page's counts
+# would read at most the limit (the probe, as the page asks it: the API's count is exact or
+# estimated as the page's is, whichever is asked first); past the limit, the sample's matches,
+# counted through its own indexes, are the estimate. Each part is in a CASE, so that neither it nor
+# any parallel workers it would start run otherwise. The matches are kept when matching is the cost
+# (a text query); browsing leaves the planner to walk an index for each part.
 COUNT_AND_PAGE_SQL = """
-WITH probe AS MATERIALIZED (SELECT count(*) AS n FROM ({matched}) AS m WHERE MOD(m.id, {every}) = 0),
+WITH probe AS MATERIALIZED ({probe}),
 matched AS {materialized} ({matched})
-SELECT n,
-       CASE WHEN n <= %s THEN (SELECT count(*) FROM matched) END,
+SELECT reads <= %s,
+       CASE WHEN reads <= %s THEN (SELECT count(*) FROM matched)
+            ELSE (SELECT count(*) FROM ({matched}) AS m WHERE MOD(m.id, {every}) = 0) END,
+       CASE WHEN reads > %s THEN ({all_reads}) END,
        {columns}
 FROM probe
 LEFT JOIN LATERAL unnest(
-    CASE WHEN n <= %s THEN ARRAY(SELECT id FROM matched ORDER BY {order} LIMIT %s OFFSET %s) END
+    CASE WHEN reads <= %s THEN ARRAY(SELECT id FROM matched ORDER BY {order} LIMIT %s OFFSET %s) END
 ) WITH ORDINALITY AS page (id, position) ON true
 LEFT JOIN inspections_finding AS f ON f.id = page.id
 ORDER BY page.position
@@ -356,18 +360,27 @@ ORDER BY page.position
 def count_and_page(
     findings: QuerySet,
     conditions: dict[str, Q],
+    reads: tuple[str, list],
+    all_reads: tuple[str, list] | None,
     text: str,
     sort: str,
     offset: int,
     size: int,
     cap: int,
     columns: str,
-) -> tuple[int, int, list[tuple]]:
-    """How many of the sample's findings the conditions keep; if at most `cap`, how many findings
-    they keep and the rows (`columns` over the finding as `f`, its id first) of `size` of them from
-    offset (else 0 and none): one statement, one round trip."""
+) -> tuple[bool, int, int | None, list[tuple]]:
+    """Whether the search's counts would read at most `cap` of the sample's findings (`reads`: a
+    SELECT of that number counted up to one past the cap, from _Plan.reads_sql); then how many
+    findings the conditions keep, and the rows (`columns` over the finding as `f`, its id first) of
+    `size` of them from offset. If not, how many of the sample's findings they keep and how many it
+    reads (`all_reads`, counted to the end; None: as many as it keeps), and no rows. One statement,
+    one round trip: PostgreSQL runs only the branch each CASE takes."""
     sql, params = matched_statement(findings, list(conditions.values()), text if sort == "relevance" else "")
+    probe, probe_params = reads
+    all_reads, all_params = all_reads or ("SELECT NULL::bigint", [])
     statement = COUNT_AND_PAGE_SQL.format(
+        probe=probe,
+        all_reads=all_reads,
         matched=sql,
         every=SAMPLE_EVERY,
         materialized="MATERIALIZED" if text else "NOT MATERIALIZED",
@@ -375,10 +388,17 @@ def count_and_page(
         columns=columns,
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, [*params, *params, cap, cap, size, offset])
+        cursor.execute(
+            statement, [*probe_params, *params, cap, cap, *params, cap, *all_params, cap, size, offset]
+        )
         rows = cursor.fetchall()
-    sampled, count = rows[0][:2]
-    return sampled, count, [row[2:] for row in rows if row[2] is not None]
+    exact, count, sample_reads = rows[0][:3]
+    return (
+        exact,
+        count,
+        count if sample_reads is None else sample_reads,
+        [row[3:] for row in rows if row[3] is not None],
+    )
 
 
 @dataclass
@@ -413,17 +433,38 @@ class _Plan:
             settings.ARCHIVE_EXACT_COUNTS_UP_TO * (1 if text else BROWSING_READS_PER_SEARCH_READ),
         )
 
+    def known_reads(self) -> int | None:
+        """How many of the sample's findings the search's counts read, where that needs no asking:
+        all of them for a search reading every finding (no text, no dates, at most one facet
+        filter), or in an archive so small that no search could read more than the cap."""
+        if (
+            not read_conditions(self.terms.conditions)
+            or self.labels.sample_size <= self.exact_up_to // SAMPLE_EVERY
+        ):
+            return self.labels.sample_size
+        return None
+
+    def reads_sql(self, findings: QuerySet) -> tuple[tuple[str, list], tuple[str, list] | None]:
+        """Two SELECTs of `reads`, how many of the sample's findings the search's counts would read
+        (the matches of its text and dates that at most one facet filter turns away,
+        read_conditions), with their parameters: counted up to one past the cap, and to the end
+        (None without a facet filter: then it reads its matches, which are counted anyway); the
+        number itself where known_reads knows it."""
+        known = self.known_reads()
+        if known is not None:
+            return (KNOWN_READS_SQL, [known]), (KNOWN_READS_SQL, [known])
+        where, params = _where(findings, [*read_conditions(self.terms.conditions), IN_SAMPLE])
+        probe = PROBE_SQL.format(where=where), [*params, self.exact_up_to // SAMPLE_EVERY + 1]
+        return probe, (READS_SQL.format(where=where), params) if flagged(self.terms.conditions) else None
+
     def counts_exactly(self, findings: QuerySet) -> bool:
         """Whether the sample says counting would read at most exact_up_to findings."""
-        cap = self.exact_up_to // SAMPLE_EVERY
-        read = self.labels.sample_size  # an archive this small needs no probe: no search reads more
-        if read > cap:
-            sampled = {**self.terms.conditions, "sample": IN_SAMPLE}
-            where, params = _where(findings, read_conditions(sampled))
+        read = self.known_reads()
+        if read is None:
             with connection.cursor() as cursor:
-                cursor.execute(PROBE_SQL.format(where=where), [*params, cap + 1])
+                cursor.execute(*self.reads_sql(findings)[0])
                 read = cursor.fetchone()[0]
-        return read <= cap
+        return read <= self.exact_up_to // SAMPLE_EVERY
 
     def sampled_tallies(self, findings: QuerySet) -> Tallies:
         """The sample's tallies, scaled up to estimates for the whole archive."""
@@ -520,28 +561,29 @@ def search_list(
     if tallies is None:
         exact_sort = plan.sort or default_sort(bool(text))
         cap = plan.exact_up_to // SAMPLE_EVERY
+        reads = plan.reads_sql(findings)
 
-        def count_and_rows(start: int) -> tuple[int, int, list[int]]:
-            sampled, count, page_rows = count_and_page(
-                findings, conditions, text, exact_sort, start, per_page + 1, cap, rows.columns
+        def count_and_rows(start: int) -> tuple[bool, int, int | None, list[int]]:
+            exact, count, sample_reads, page_rows = count_and_page(
+                findings, conditions, *reads, text, exact_sort, start, per_page + 1, cap, rows.columns
             )
             read.update((row[0], row) for row in page_rows)
-            return sampled, count, [row[0] for row in page_rows]
+            return exact, count, sample_reads, [row[0] for row in page_rows]
 
         if not conditions and plan.labels.sample_size > cap:  # the whole archive: its sample's size is known
-            sampled = plan.labels.sample_size
+            exact, count, sample_reads = False, plan.labels.sample_size, plan.labels.sample_size
         else:
-            sampled, count, ids = count_and_rows(offset)
-        if sampled <= cap:
+            exact, count, sample_reads, ids = count_and_rows(offset)
+        if exact:
             if offset and offset >= count:  # past the end: the last page, as Paginator.get_page
                 offset = per_page * max(-(-count // per_page) - 1, 0)
-                ids = count_and_rows(offset)[2]
+                ids = count_and_rows(offset)[3]
             window = [offset, ids]
             plan.cache.keep_window(exact_sort, offset, per_page, 0, window)
             tallies = Tallies(count, {})
-        else:  # the sample's count, scaled: no facets to count
+        else:  # the sample's counts, scaled, as the page's: no facets to count
             tallies = Tallies(
-                estimate(sampled * SAMPLE_EVERY), {}, estimated=True, read=sampled * SAMPLE_EVERY
+                estimate(count * SAMPLE_EVERY), {}, estimated=True, read=sample_reads * SAMPLE_EVERY
             )
         plan.cache.keep_count(tallies)
 
