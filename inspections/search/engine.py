@@ -178,10 +178,13 @@ def one_pass(
 
 
 # The sample's findings a search reads, counted only up to the limit: as SQL, since Django's count()
-# of a slice cost three times the query.
+# of a slice cost three times the query. From the statement of its matches where they are what it
+# reads (no facet filter), and a number where it is known (_Plan.known_reads).
 PROBE_SQL = "SELECT count(*) AS reads FROM (SELECT 1 FROM inspections_finding WHERE {where} LIMIT %s) AS read"
-READS_SQL = "SELECT count(*) AS reads FROM inspections_finding WHERE {where}"
+MATCHES_PROBE_SQL = "SELECT count(*) AS reads FROM (SELECT 1 FROM ({matched}) AS m WHERE MOD(m.id, {every}) = 0 LIMIT %s) AS read"
 KNOWN_READS_SQL = "SELECT %s::bigint AS reads"
+# The sample's findings a search keeps, and those it reads, counted to the end.
+SAMPLED_SQL = "SELECT count(*) FILTER (WHERE {kept}), count(*) FROM inspections_finding WHERE {where}"
 
 
 def _where(findings: QuerySet, conditions: list[Q]) -> tuple[str, list]:
@@ -335,18 +338,15 @@ class PageRows:
 
 
 # The exact count and a page's ids without facets, if the sample says the search page's counts
-# would read at most the limit (the probe, as the page asks it: the API's count is exact or
-# estimated as the page's is, whichever is asked first); past the limit, the sample's matches,
-# counted through its own indexes, are the estimate. Each part is in a CASE, so that neither it nor
-# any parallel workers it would start run otherwise. The matches are kept when matching is the cost
+# would read at most the limit (the probe the page asks: the API's count is exact or estimated as
+# the page's is, whichever is asked first). Each part is in a CASE, so that neither it nor any
+# parallel workers it would start run otherwise. The matches are kept when matching is the cost
 # (a text query); browsing leaves the planner to walk an index for each part.
 COUNT_AND_PAGE_SQL = """
 WITH probe AS MATERIALIZED ({probe}),
 matched AS {materialized} ({matched})
-SELECT reads <= %s,
-       CASE WHEN reads <= %s THEN (SELECT count(*) FROM matched)
-            ELSE (SELECT count(*) FROM ({matched}) AS m WHERE MOD(m.id, {every}) = 0) END,
-       CASE WHEN reads > %s THEN ({all_reads}) END,
+SELECT reads,
+       CASE WHEN reads <= %s THEN (SELECT count(*) FROM matched) END,
        {columns}
 FROM probe
 LEFT JOIN LATERAL unnest(
@@ -360,45 +360,36 @@ ORDER BY page.position
 def count_and_page(
     findings: QuerySet,
     conditions: dict[str, Q],
-    reads: tuple[str, list],
-    all_reads: tuple[str, list] | None,
+    reads: tuple[str, list] | None,
     text: str,
     sort: str,
     offset: int,
     size: int,
     cap: int,
     columns: str,
-) -> tuple[bool, int, int | None, list[tuple]]:
-    """Whether the search's counts would read at most `cap` of the sample's findings (`reads`: a
-    SELECT of that number counted up to one past the cap, from _Plan.reads_sql); then how many
-    findings the conditions keep, and the rows (`columns` over the finding as `f`, its id first) of
-    `size` of them from offset. If not, how many of the sample's findings they keep and how many it
-    reads (`all_reads`, counted to the end; None: as many as it keeps), and no rows. One statement,
-    one round trip: PostgreSQL runs only the branch each CASE takes."""
+) -> tuple[int, int | None, list[tuple]]:
+    """How many of the sample's findings the search's counts would read, up to one past `cap`
+    (`reads`: a SELECT of that number, from _Plan.reads_sql; None: the sample's matches, for a
+    search without a facet filter, which reads just its matches); if at most `cap`, how many
+    findings the conditions keep and the rows (`columns` over the finding as `f`, its id first) of
+    `size` of them from offset (else None and none): one statement, one round trip."""
     sql, params = matched_statement(findings, list(conditions.values()), text if sort == "relevance" else "")
-    probe, probe_params = reads
-    all_reads, all_params = all_reads or ("SELECT NULL::bigint", [])
+    probe, probe_params = reads or (
+        MATCHES_PROBE_SQL.format(matched=sql, every=SAMPLE_EVERY),
+        [*params, cap + 1],
+    )
     statement = COUNT_AND_PAGE_SQL.format(
         probe=probe,
-        all_reads=all_reads,
         matched=sql,
-        every=SAMPLE_EVERY,
         materialized="MATERIALIZED" if text else "NOT MATERIALIZED",
         order=SQL_ORDERINGS[sort],
         columns=columns,
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            statement, [*probe_params, *params, cap, cap, *params, cap, *all_params, cap, size, offset]
-        )
+        cursor.execute(statement, [*probe_params, *params, cap, cap, size, offset])
         rows = cursor.fetchall()
-    exact, count, sample_reads = rows[0][:3]
-    return (
-        exact,
-        count,
-        count if sample_reads is None else sample_reads,
-        [row[3:] for row in rows if row[3] is not None],
-    )
+    sampled, count = rows[0][:2]
+    return sampled, count, [row[2:] for row in rows if row[2] is not None]
 
 
 @dataclass
@@ -444,25 +435,42 @@ class _Plan:
             return self.labels.sample_size
         return None
 
-    def reads_sql(self, findings: QuerySet) -> tuple[tuple[str, list], tuple[str, list] | None]:
-        """Two SELECTs of `reads`, how many of the sample's findings the search's counts would read
+    def reads_sql(self, findings: QuerySet) -> tuple[str, list]:
+        """A SELECT of `reads`, how many of the sample's findings the search's counts would read
         (the matches of its text and dates that at most one facet filter turns away,
-        read_conditions), with their parameters: counted up to one past the cap, and to the end
-        (None without a facet filter: then it reads its matches, which are counted anyway); the
-        number itself where known_reads knows it."""
+        read_conditions), counted up to one past the cap, with its parameters; the number itself
+        where known_reads knows it."""
         known = self.known_reads()
         if known is not None:
-            return (KNOWN_READS_SQL, [known]), (KNOWN_READS_SQL, [known])
+            return KNOWN_READS_SQL, [known]
         where, params = _where(findings, [*read_conditions(self.terms.conditions), IN_SAMPLE])
-        probe = PROBE_SQL.format(where=where), [*params, self.exact_up_to // SAMPLE_EVERY + 1]
-        return probe, (READS_SQL.format(where=where), params) if flagged(self.terms.conditions) else None
+        return PROBE_SQL.format(where=where), [*params, self.exact_up_to // SAMPLE_EVERY + 1]
+
+    def sampled_counts(self, findings: QuerySet) -> tuple[int, int]:
+        """How many of the sample's findings the search keeps, and how many its counts read: both
+        from one scan of those it reads, unless it reads every one (then the sample's size, and
+        those it keeps counted through the sample's own indexes)."""
+        conditions, size = self.terms.conditions, self.labels.sample_size
+        if not conditions:
+            return size, size
+        read = read_conditions(conditions)
+        if not read:
+            where, params = _where(findings, [*conditions.values(), IN_SAMPLE])
+            sql, params = f"SELECT count(*), %s FROM inspections_finding WHERE {where}", [size, *params]
+        else:
+            kept, kept_params = _where(findings, list(flagged(conditions).values()))
+            where, params = _where(findings, [*read, IN_SAMPLE])
+            sql, params = SAMPLED_SQL.format(kept=kept, where=where), [*kept_params, *params]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
 
     def counts_exactly(self, findings: QuerySet) -> bool:
         """Whether the sample says counting would read at most exact_up_to findings."""
         read = self.known_reads()
         if read is None:
             with connection.cursor() as cursor:
-                cursor.execute(*self.reads_sql(findings)[0])
+                cursor.execute(*self.reads_sql(findings))
                 read = cursor.fetchone()[0]
         return read <= self.exact_up_to // SAMPLE_EVERY
 
@@ -561,29 +569,32 @@ def search_list(
     if tallies is None:
         exact_sort = plan.sort or default_sort(bool(text))
         cap = plan.exact_up_to // SAMPLE_EVERY
-        reads = plan.reads_sql(findings)
+        known = plan.known_reads()
+        # without a facet filter it reads just its matches: probed from their statement (None)
+        reads = plan.reads_sql(findings) if flagged(conditions) or known is not None else None
 
-        def count_and_rows(start: int) -> tuple[bool, int, int | None, list[int]]:
-            exact, count, sample_reads, page_rows = count_and_page(
-                findings, conditions, *reads, text, exact_sort, start, per_page + 1, cap, rows.columns
+        def count_and_rows(start: int) -> tuple[int, int | None, list[int]]:
+            sampled, count, page_rows = count_and_page(
+                findings, conditions, reads, text, exact_sort, start, per_page + 1, cap, rows.columns
             )
             read.update((row[0], row) for row in page_rows)
-            return exact, count, sample_reads, [row[0] for row in page_rows]
+            return sampled, count, [row[0] for row in page_rows]
 
-        if not conditions and plan.labels.sample_size > cap:  # the whole archive: its sample's size is known
-            exact, count, sample_reads = False, plan.labels.sample_size, plan.labels.sample_size
+        if known is not None and known > cap:  # it reads every finding, and there are too many
+            sampled = known
         else:
-            exact, count, sample_reads, ids = count_and_rows(offset)
-        if exact:
+            sampled, count, ids = count_and_rows(offset)
+        if sampled <= cap:
             if offset and offset >= count:  # past the end: the last page, as Paginator.get_page
                 offset = per_page * max(-(-count // per_page) - 1, 0)
-                ids = count_and_rows(offset)[3]
+                ids = count_and_rows(offset)[2]
             window = [offset, ids]
             plan.cache.keep_window(exact_sort, offset, per_page, 0, window)
             tallies = Tallies(count, {})
         else:  # the sample's counts, scaled, as the page's: no facets to count
+            kept, sample_reads = plan.sampled_counts(findings)
             tallies = Tallies(
-                estimate(count * SAMPLE_EVERY), {}, estimated=True, read=sample_reads * SAMPLE_EVERY
+                estimate(kept * SAMPLE_EVERY), {}, estimated=True, read=sample_reads * SAMPLE_EVERY
             )
         plan.cache.keep_count(tallies)
 
