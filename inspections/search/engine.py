@@ -454,16 +454,12 @@ class _Plan:
         if not conditions:
             return size, size
         read = read_conditions(conditions)
-        if not read:
-            where, params = _where(findings, [*conditions.values(), IN_SAMPLE])
-            sql, params = f"SELECT count(*), %s FROM inspections_finding WHERE {where}", [size, *params]
-        else:
-            kept, kept_params = _where(findings, list(flagged(conditions).values()))
-            where, params = _where(findings, [*read, IN_SAMPLE])
-            sql, params = SAMPLED_SQL.format(kept=kept, where=where), [*kept_params, *params]
+        kept, kept_params = _where(findings, list(flagged(conditions).values())) if read else ("TRUE", [])
+        where, params = _where(findings, [*(read or conditions.values()), IN_SAMPLE])
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()
+            cursor.execute(SAMPLED_SQL.format(kept=kept, where=where), [*kept_params, *params])
+            kept_count, read_count = cursor.fetchone()
+        return kept_count, read_count if read else size
 
     def counts_exactly(self, findings: QuerySet) -> bool:
         """Whether the sample says counting would read at most exact_up_to findings."""
