@@ -424,14 +424,16 @@ class _Plan:
             settings.ARCHIVE_EXACT_COUNTS_UP_TO * (1 if text else BROWSING_READS_PER_SEARCH_READ),
         )
 
+    @property
+    def cap(self) -> int:
+        """How many of the sample's findings the counts may read and still be exact."""
+        return self.exact_up_to // SAMPLE_EVERY
+
     def known_reads(self) -> int | None:
         """How many of the sample's findings the search's counts read, where that needs no asking:
         all of them for a search reading every finding (no text, no dates, at most one facet
         filter), or in an archive so small that no search could read more than the cap."""
-        if (
-            not read_conditions(self.terms.conditions)
-            or self.labels.sample_size <= self.exact_up_to // SAMPLE_EVERY
-        ):
+        if not read_conditions(self.terms.conditions) or self.labels.sample_size <= self.cap:
             return self.labels.sample_size
         return None
 
@@ -444,7 +446,7 @@ class _Plan:
         if known is not None:
             return KNOWN_READS_SQL, [known]
         where, params = _where(findings, [*read_conditions(self.terms.conditions), IN_SAMPLE])
-        return PROBE_SQL.format(where=where), [*params, self.exact_up_to // SAMPLE_EVERY + 1]
+        return PROBE_SQL.format(where=where), [*params, self.cap + 1]
 
     def sampled_counts(self, findings: QuerySet) -> tuple[int, int]:
         """How many of the sample's findings the search keeps, and how many its counts read: both
@@ -468,7 +470,7 @@ class _Plan:
             with connection.cursor() as cursor:
                 cursor.execute(*self.reads_sql(findings))
                 read = cursor.fetchone()[0]
-        return read <= self.exact_up_to // SAMPLE_EVERY
+        return read <= self.cap
 
     def sampled_tallies(self, findings: QuerySet) -> Tallies:
         """The sample's tallies, scaled up to estimates for the whole archive."""
@@ -564,7 +566,7 @@ def search_list(
     tallies, window, read = plan.cache.tallies() or plan.cache.count(), None, {}
     if tallies is None:
         exact_sort = plan.sort or default_sort(bool(text))
-        cap = plan.exact_up_to // SAMPLE_EVERY
+        cap = plan.cap
         known = plan.known_reads()
         # without a facet filter it reads just its matches: probed from their statement (None)
         reads = plan.reads_sql(findings) if flagged(conditions) or known is not None else None
