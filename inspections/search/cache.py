@@ -59,6 +59,7 @@ class Labels:
     authorities: dict[int, tuple[str, str, str]]  # id -> (slug, short name, region)
     themes: dict[int, tuple[str, str]]  # id -> (slug, name)
     sample_size: int  # findings in the sample: the most any search's read set can hold there
+    findings: int  # findings in the archive: the exact count of a search with no text and no filter
 
 
 # Each process holds the labels of the archive version it last read (a few kilobytes), so a search
@@ -67,8 +68,8 @@ _held_labels: dict[str, Labels] = {}
 
 
 def labels_of(version: str, findings: QuerySet) -> Labels:
-    """The authorities' and themes' slugs and names, and how many of the findings are in the sample,
-    for this archive version."""
+    """The authorities' and themes' slugs and names, and how many findings there are and how many of
+    them are in the sample, for this archive version."""
     held = _held_labels.get(version)
     if held is None:
         held = by_version("finding-labels", lambda: _read_labels(findings), version)
@@ -83,7 +84,7 @@ def _read_labels(findings: QuerySet) -> Labels:
         authorities = {pk: (slug, name, region) for pk, slug, name, region in cursor.fetchall()}
         cursor.execute("SELECT id, slug, name FROM inspections_theme")
         themes = {pk: (slug, name) for pk, slug, name in cursor.fetchall()}
-    return Labels(authorities, themes, findings.filter(IN_SAMPLE).count())
+    return Labels(authorities, themes, findings.filter(IN_SAMPLE).count(), findings.count())
 
 
 class SearchCache:

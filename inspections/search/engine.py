@@ -510,7 +510,9 @@ class _Plan:
             self.cache.keep_window(sort, offset, per_page, orphans, window)
         start, ids = window
         count, count_estimated = tallies.count, tallies.estimated
-        if count_estimated and len(ids) <= per_page + orphans and (ids or start == 0):
+        if not conditions:  # every finding: the archive's count (its labels), even with facets estimated
+            count, count_estimated = self.labels.findings, False
+        elif count_estimated and len(ids) <= per_page + orphans and (ids or start == 0):
             count, count_estimated = start + len(ids), False  # the page reached the last match
         elif count_estimated:
             count = max(count, start + len(ids))  # never fewer than the page has shown exist
@@ -564,6 +566,8 @@ def search_list(
     plan = _Plan.of(findings, filterset, sort, page_number, per_page)
     conditions, text, offset = plan.terms.conditions, plan.terms.text, plan.offset
     tallies, window, read = plan.cache.tallies() or plan.cache.count(), None, {}
+    if tallies is None and not conditions:  # every finding: the archive's count, held with its labels
+        tallies = Tallies(plan.labels.findings, {})
     if tallies is None:
         exact_sort = plan.sort or default_sort(bool(text))
         cap = plan.cap
