@@ -489,6 +489,21 @@ def test_browsing_counts_are_cached_until_the_archive_changes(archive):
     assert kinds == plain_facets(params)["kind"]
 
 
+def test_browsing_everything_is_the_archive_s_exact_count_after_every_write(client, archive, settings):
+    """The archive's total is held with its labels, read again for each version of the archive: never
+    an estimate, even where the facets are, and never a count from before a write."""
+    settings.ARCHIVE_EXACT_COUNTS_UP_TO = 0  # every search the sample finds at all is estimated
+    inspection = Inspection.objects.first()
+    for added in range(2):
+        if added:
+            FindingFactory(inspection=inspection, order=600, kind="strength", text="One finding more.")
+        search = Finding.objects.search_page(FindingFilterSet(query_dict({})), None, "1")
+        assert (search.approximate, search.count) == (False, Finding.objects.count())
+        assert search.facets_approximate  # the facets are still the sample's
+        body = client.get(reverse("api-findings")).json()
+        assert (body["count_estimated"], body["count"]) == (False, Finding.objects.count())
+
+
 @pytest.mark.parametrize(
     "write",
     [
