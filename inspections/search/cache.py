@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from .sample import IN_SAMPLE
 
@@ -84,7 +84,8 @@ def _read_labels(findings: QuerySet) -> Labels:
         authorities = {pk: (slug, name, region) for pk, slug, name, region in cursor.fetchall()}
         cursor.execute("SELECT id, slug, name FROM inspections_theme")
         themes = {pk: (slug, name) for pk, slug, name in cursor.fetchall()}
-    return Labels(authorities, themes, findings.filter(IN_SAMPLE).count(), findings.count())
+    counts = findings.aggregate(sample=Count("pk", filter=IN_SAMPLE), all=Count("pk"))
+    return Labels(authorities, themes, counts["sample"], counts["all"])
 
 
 class SearchCache:
