@@ -15,6 +15,7 @@ import random
 
 import pytest
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Mod
@@ -40,6 +41,7 @@ from inspections.search.engine import matched_statement
 from inspections.search.ordering import rank
 from inspections.selectors import authority_theme_counts
 from inspections.services import inspection_reparse, report_ingest
+from inspections.storage import date_order
 from inspections.themes import tag_findings
 
 from .conftest import SEEDS
@@ -707,6 +709,33 @@ def test_synth_adds_a_marked_recombined_archive_and_drop_removes_only_it(authori
     # the same seed over the same real archive makes the same archive again
     synthesise(findings=300, seed=5)
     assert sorted(made.values_list("inspection__sha256", "order", "text")) == first
+
+
+def stored_order() -> list[int]:
+    """The findings' ids in the order the table holds them."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM inspections_finding ORDER BY ctid")
+        return [pk for (pk,) in cursor.fetchall()]
+
+
+@pytest.mark.django_db(transaction=True)  # VACUUM cannot run in a transaction (as for synth, above)
+def test_cluster_findings_stores_them_newest_first_and_changes_nothing_else(authorities, archive):
+    """After the command the table holds the findings in the date index's order, newest first; every
+    finding is as it was, and the archive's version is unchanged (nothing cached goes stale)."""
+    newest_first = list(
+        Finding.objects.order_by("-inspection_date", "-inspection_id", "order").values_list("pk", flat=True)
+    )
+    every_finding = Finding.objects.order_by("pk").values_list("pk", "inspection_id", "order", "kind", "text")
+    before = list(every_finding)
+    assert stored_order() != newest_first  # the fixture made them oldest first, inspection by inspection
+    version = archive_version()
+    out = io.StringIO()
+    call_command("cluster_findings", stdout=out)
+    assert stored_order() == newest_first
+    assert list(every_finding.all()) == before
+    assert archive_version() == version
+    assert date_order() < -0.9
+    assert out.getvalue().startswith(f"Stored {len(before):,} findings in date order in ")
 
 
 @pytest.mark.parametrize(

@@ -664,6 +664,7 @@ def _ms(value: float) -> str:
 
 def report(cases, served, floors, counts, sqlite_ms, hits, notes, load_before, elapsed, compared=None) -> str:
     from ..models import Finding
+    from ..storage import date_order
     from .over_http import report as http_report
 
     header = [
@@ -717,7 +718,9 @@ def report(cases, served, floors, counts, sqlite_ms, hits, notes, load_before, e
     csv = next((served["results"][c.name] for c in cases if c.kind == "csv"), None)
     if csv:  # the rate of the median warm export
         csv["rate"] = csv["rows"] / (Timings(csv["warm"]).p50 / 1000)
-    out.append(f"Archive: {findings:,} findings. Times in ms; {served['cold']}.")
+    order = date_order()  # cluster_findings: -1
+    stored = "" if order is None else f" (stored order against date: correlation {order:.2f})"
+    out.append(f"Archive: {findings:,} findings{stored}. Times in ms; {served['cold']}.")
     common = (
         "every search's page and API request faster than Datasette over HTTP at p50 and p95; CSV ≥ 20,000 "
         "rows/s with < 100 MB growth; serving RSS ≤ 250 MB a process (the bench's and gunicorn's worker); "
@@ -739,7 +742,7 @@ def report(cases, served, floors, counts, sqlite_ms, hits, notes, load_before, e
     out.append(
         "warm and cold: the request without its template rendering (the FilterSet, the search, the "
         "facet counts, the page of 20 with highlights), nothing cached (each process holds only the "
-        "authorities' and themes' names and the sample's size, per archive version, the word pairs and "
+        "authorities' and themes' names, the sample's size and the archive's, per archive version, the word pairs and "
         "lexemes of the queries it has searched for, and the marks of the pieces of text it has marked); page p95: the whole request, "
         "template included; db p50: time in SQL; cached: the same request repeated, its counts and page "
         "served from the cache. floor: the GIN bitmap index scan alone (EXPLAIN ANALYZE, median); "

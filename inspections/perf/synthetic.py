@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..models import Authority, Finding, FindingTheme, Inspection, Judgement, Theme
+from ..storage import store_findings_by_date
 from ..themes import matches_for_texts
 
 SYNTHETIC_PREFIX = "synthetic/"
@@ -322,6 +323,10 @@ def synthesise(*, findings: int, seed: int = 1, log=lambda message: None) -> Syn
             cursor.execute(definition)
         for table, name, definition in foreign_keys:
             cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+    # in date order, as an archive grown report by report is, and as `cluster_findings` stores a real
+    # archive loaded in bulk (storage.py)
+    log("Storing the findings in date order.")
+    store_findings_by_date()
     _vacuum(log)
     return counts
 

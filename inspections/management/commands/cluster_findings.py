@@ -1,0 +1,30 @@
+import time
+
+from django.core.management.base import BaseCommand
+
+from inspections.models import Finding
+from inspections.storage import date_order, store_findings_by_date
+
+
+class Command(BaseCommand):
+    help = (
+        "Store the findings in date order, newest first, as their pages list them (PostgreSQL's CLUSTER, "
+        "then VACUUM ANALYZE): after a bulk load, newest-first pages read from disk take a fraction of the "
+        "time. The findings are locked while it runs (about a minute at a million findings): run it when "
+        "the site is quiet."
+    )
+
+    def handle(self, *args, **options):
+        before = date_order()
+        started = time.perf_counter()
+        store_findings_by_date()
+        seconds = time.perf_counter() - started
+        self.stdout.write(
+            f"Stored {Finding.objects.count():,} findings in date order in {seconds:.1f} s "
+            f"(their order's correlation with their dates: {_shown(before)} before, {_shown(date_order())} "
+            "now; -1 is newest first throughout)."
+        )
+
+
+def _shown(correlation: float | None) -> str:
+    return "unknown" if correlation is None else f"{correlation:.2f}"
