@@ -6,8 +6,9 @@ count and facets would read at most ARCHIVE_EXACT_COUNTS_UP_TO findings (the mat
 dates that at most one facet filter turns away; BROWSING_READS_PER_SEARCH_READ times as many
 without a text query), one pass over them gives the exact count, every facet's counts and the page's
 ids. When they would read more, the counts are the sample's, scaled and marked as estimates, and the
-page is still exact but newest first by default (ordering.default_sort). Counts and pages are cached
-under the archive's version (cache.py).
+page is still exact but newest first by default (ordering.default_sort). Browsing everything (no
+text, no filter) is counted exactly at any size: its count is the archive's total, held with the
+labels (cache.py). Counts and pages are cached under the archive's version (cache.py).
 
 search_page gives the search page its page, count and facets; search_list gives the JSON API a page
 and its count, exact or estimated by the same limit, without facets (one statement where the page
