@@ -452,10 +452,9 @@ class _Plan:
     def sampled_counts(self, findings: QuerySet) -> tuple[int, int]:
         """How many of the sample's findings the search keeps, and how many its counts read: both
         from one scan of those it reads, unless it reads every one (then the sample's size, and
-        those it keeps counted through the sample's own indexes)."""
+        those it keeps counted through the sample's own indexes). Never asked of a search with no
+        text and no filter: its count is the archive's total (search_list)."""
         conditions, size = self.terms.conditions, self.labels.sample_size
-        if not conditions:
-            return size, size
         read = read_conditions(conditions)
         kept, kept_params = _where(findings, list(flagged(conditions).values())) if read else ("TRUE", [])
         where, params = _where(findings, [*(read or conditions.values()), IN_SAMPLE])
