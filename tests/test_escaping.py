@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from inspections.views import csv_line
 
-from .factories import FindingFactory
+from .factories import AuthorityFactory, FindingFactory, InspectionFactory, ThemeFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +77,23 @@ def test_the_inspection_page_shows_the_markup_as_text(client, finding):
     response = client.get(reverse("inspection-detail", args=[finding.inspection_id]))
     assert shown_text(response) == ESCAPED
     assert "<script>alert" not in response.content.decode()
+
+
+def test_the_filters_show_authority_and_theme_names_as_text(client):
+    authority = AuthorityFactory(short_name='Bath & "North" <East>', slug="bath")
+    theme = ThemeFactory(slug="care", name="Care <b>leavers</b> & more")
+    FindingFactory(inspection=InspectionFactory(authority=authority)).themes.add(theme)
+    page = client.get(reverse("finding-search"), {"authority": "bath"}).content.decode()
+    assert (
+        '<input type="checkbox" id="f-authority-bath" name="authority" value="bath" checked>\n'
+        '<label for="f-authority-bath">Bath &amp; &quot;North&quot; &lt;East&gt; '
+        '<span class="count">(1)</span></label>'
+    ) in page
+    assert (
+        '<input type="checkbox" id="f-theme-care" name="theme" value="care">\n'
+        '<label for="f-theme-care">Care &lt;b&gt;leavers&lt;/b&gt; &amp; more <span class="count">(1)</span>'
+    ) in page
+    assert "<East>" not in page and "<b>leavers" not in page
 
 
 def test_the_csv_and_json_carry_the_text_exactly(client, finding):
