@@ -719,23 +719,34 @@ def stored_order() -> list[int]:
 
 
 @pytest.mark.django_db(transaction=True)  # VACUUM cannot run in a transaction (as for synth, above)
-def test_cluster_findings_stores_them_newest_first_and_changes_nothing_else(authorities, archive):
-    """After the command the table holds the findings in the date index's order, newest first; every
-    finding is as it was, and the archive's version is unchanged (nothing cached goes stale)."""
+def test_cluster_findings_stores_the_sample_first_each_part_newest_first_and_changes_nothing_else(
+    authorities, archive
+):
+    """After the command the table holds the sample's findings first, then the others, each part in
+    the date index's order, newest first; every finding is as it was, and the archive's version is
+    unchanged (nothing cached goes stale)."""
     newest_first = list(
         Finding.objects.order_by("-inspection_date", "-inspection_id", "order").values_list("pk", flat=True)
     )
+    sample = [pk for pk in newest_first if pk % SAMPLE_EVERY == 0]
+    assert sample, "the archive has a sample to store first"
     every_finding = Finding.objects.order_by("pk").values_list("pk", "inspection_id", "order", "kind", "text")
     before = list(every_finding)
     assert stored_order() != newest_first  # the fixture made them oldest first, inspection by inspection
     version = archive_version()
     out = io.StringIO()
     call_command("cluster_findings", stdout=out)
-    assert stored_order() == newest_first
+    assert stored_order() == sample + [pk for pk in newest_first if pk not in sample]
     assert list(every_finding.all()) == before
     assert archive_version() == version
-    assert date_order() < -0.9
-    assert out.getvalue().startswith(f"Stored {len(before):,} findings in date order in ")
+    assert date_order() < -0.5
+    assert out.getvalue().startswith(
+        f"Stored {len(before):,} findings, the sample's first, each part newest first, in "
+    )
+    with connection.cursor() as cursor:  # the index the rewrite was made by is gone
+        assert "finding_stored_order" not in connection.introspection.get_constraints(
+            cursor, "inspections_finding"
+        )
 
 
 @pytest.mark.parametrize(

@@ -323,9 +323,9 @@ def synthesise(*, findings: int, seed: int = 1, log=lambda message: None) -> Syn
             cursor.execute(definition)
         for table, name, definition in foreign_keys:
             cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-    # in date order, as an archive grown report by report is, and as `cluster_findings` stores a real
-    # archive loaded in bulk (storage.py)
-    log("Storing the findings in date order.")
+    # the sample's first, then the rest, each in date order, as `cluster_findings` stores a real archive
+    # loaded in bulk (storage.py)
+    log("Storing the findings: the sample's first, each part in date order.")
     store_findings_by_date()
     _vacuum(log)
     return counts
