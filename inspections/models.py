@@ -487,8 +487,8 @@ class Finding(models.Model):
             ),
             # The facet counts of a search without text or dates read every facet column of every
             # finding (at the archive's real size) or of the sample (at scale): from these, a
-            # fifth the width of the date indexes above, which they read before (2-3 ms less a
-            # browsing page at the real size, 3-5 ms at a million: docs/performance.md, part eight).
+            # fifth the width of the date indexes above, which they read before (1-3 ms less a
+            # browsing page at the real size, 1-5 ms at a million: docs/performance.md, part eight).
             models.Index(
                 fields=["authority", "inspection_kind", "kind", "grade"],
                 name="finding_facets",

@@ -1,7 +1,7 @@
 """The facet counts of a search without text or dates read the facet columns (authority, inspection
 type, finding type, grade, themes) of every finding at the archive's real size, or of the sample at
 scale: from the date indexes, which cover them too, before. These hold those columns alone, a fifth
-of the width: 2-3 ms less a browsing page at the real size, 3-5 ms at a million (2.3 MB at the real
+of the width: 1-3 ms less a browsing page at the real size, 1-5 ms at a million (2.3 MB at the real
 size; 109 MB and 3.5 MB at a million).
 """
 
