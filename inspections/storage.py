@@ -23,9 +23,10 @@ STORED_ORDER = (
 )
 
 
-def store_findings_by_date() -> None:
-    """Rewrite the findings' table in the sample's order, then date order (PostgreSQL's CLUSTER on an
-    index of that order made for it), then VACUUM (ANALYZE) it: the rewrite leaves the visibility
+def store_findings_in_reading_order() -> None:
+    """Rewrite the findings' table in the order searches read it, the sample's findings first, then
+    the others, each part newest first (PostgreSQL's CLUSTER on an index of that order made for it
+    and dropped in the same transaction), then VACUUM (ANALYZE) it: the rewrite leaves the visibility
     map that index-only scans read empty, and the statistics old. The table is locked while it is
     rewritten (about a minute and a half at a million findings, a second at the real size): searches
     wait. Nothing in the findings changes, so nothing cached goes stale. VACUUM cannot run in a

@@ -24,7 +24,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from ..models import Authority, Finding, FindingTheme, Inspection, Judgement, Theme
-from ..storage import store_findings_by_date
+from ..storage import store_findings_in_reading_order
 from ..themes import matches_for_texts
 
 SYNTHETIC_PREFIX = "synthetic/"
@@ -326,7 +326,7 @@ def synthesise(*, findings: int, seed: int = 1, log=lambda message: None) -> Syn
     # the sample's first, then the rest, each in date order, as `cluster_findings` stores a real archive
     # loaded in bulk (storage.py)
     log("Storing the findings: the sample's first, each part in date order.")
-    store_findings_by_date()
+    store_findings_in_reading_order()
     _vacuum(log)
     return counts
 

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from inspections.models import Finding
-from inspections.storage import date_order, store_findings_by_date
+from inspections.storage import date_order, store_findings_in_reading_order
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         before = date_order()
         started = time.perf_counter()
-        store_findings_by_date()
+        store_findings_in_reading_order()
         seconds = time.perf_counter() - started
         self.stdout.write(
             f"Stored {Finding.objects.count():,} findings, the sample's first, each part newest first, in "
