@@ -161,6 +161,21 @@ def test_authorities_and_themes_chosen_by_slug_are_read_from_the_labels_of_this_
     assert set(FindingFilterSet(QueryDict("theme=new-theme&authority=nowhere")).errors) == {"authority"}
 
 
+def test_authorities_sharing_a_short_name_are_shown_by_their_full_names(client, archive):
+    """North Yorkshire County Council (until 2023) and North Yorkshire Council are both "North
+    Yorkshire": the filters, a chosen one's tag and the findings name each in full; the rest keep
+    their short names."""
+    for slug in ["north-yorkshire-county", "north-yorkshire"]:
+        FindingFactory(inspection=InspectionFactory(authority=Authority.objects.get(slug=slug)))
+    page = client.get(reverse("finding-search"), {"authority": "north-yorkshire"}).content.decode()
+    labels = dict(re.findall(r'<label for="f-authority-([a-z-]+)">([^<]+) <span class="count">', page))
+    assert labels["north-yorkshire"] == "North Yorkshire Council"
+    assert labels["north-yorkshire-county"] == "North Yorkshire County Council"
+    assert labels["leeds"] == "Leeds"
+    assert "Authority: North Yorkshire Council" in re.sub(r"<[^>]+>", "", page)
+    assert re.search(r'<p class="finding-meta">\s*<a href="[^"]+">North Yorkshire Council, ', page)
+
+
 def test_facets_count_each_option_within_the_other_filters(archive):
     facets = {
         facet.name: facet

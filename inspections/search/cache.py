@@ -6,6 +6,7 @@ The search package sits below the models (models.py hands searches to it), so it
 name rather than through model classes, as its one-pass SQL does.
 """
 
+from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -56,7 +57,7 @@ def by_version(name: str, compute: Callable[[], object], version: str | None = N
 class Labels:
     """What every search reads that changes only with the archive."""
 
-    authorities: dict[int, tuple[str, str, str]]  # id -> (slug, short name, region)
+    authorities: dict[int, tuple[str, str, str]]  # id -> (slug, name shown: see _read_labels, region)
     themes: dict[int, tuple[str, str]]  # id -> (slug, name)
     sample_size: int  # findings in the sample: the most any search's read set can hold there
     findings: int  # findings in the archive: the exact count of a search with no text and no filter
@@ -79,9 +80,16 @@ def labels_of(version: str, findings: QuerySet) -> Labels:
 
 
 def _read_labels(findings: QuerySet) -> Labels:
+    """An authority is shown by its short name, or by its full name where another authority has the
+    same short name (North Yorkshire County Council, until 2023, and North Yorkshire Council): two
+    filters both called "North Yorkshire" could not be told apart."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT id, slug, short_name, region FROM inspections_authority")
-        authorities = {pk: (slug, name, region) for pk, slug, name, region in cursor.fetchall()}
+        cursor.execute("SELECT id, slug, short_name, name, region FROM inspections_authority")
+        rows = cursor.fetchall()
+        shared = {short for short, times in Counter(row[2] for row in rows).items() if times > 1}
+        authorities = {
+            pk: (slug, name if short in shared else short, region) for pk, slug, short, name, region in rows
+        }
         cursor.execute("SELECT id, slug, name FROM inspections_theme")
         themes = {pk: (slug, name) for pk, slug, name in cursor.fetchall()}
     counts = findings.aggregate(sample=Count("pk", filter=IN_SAMPLE), all=Count("pk"))
