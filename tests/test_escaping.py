@@ -11,6 +11,7 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
+from inspections.models import FindingTheme
 from inspections.views import csv_line
 
 from .factories import AuthorityFactory, FindingFactory, InspectionFactory, ThemeFactory
@@ -79,10 +80,11 @@ def test_the_inspection_page_shows_the_markup_as_text(client, finding):
     assert "<script>alert" not in response.content.decode()
 
 
-def test_the_filters_show_authority_and_theme_names_as_text(client):
+def test_the_filters_and_tags_show_authority_and_theme_names_as_text(client):
     authority = AuthorityFactory(short_name='Bath & "North" <East>', slug="bath")
     theme = ThemeFactory(slug="care", name="Care <b>leavers</b> & more")
-    FindingFactory(inspection=InspectionFactory(authority=authority)).themes.add(theme)
+    finding = FindingFactory(inspection=InspectionFactory(authority=authority))
+    FindingTheme.objects.create(finding=finding, theme=theme, matched="<i>care</i> & leavers")
     page = client.get(reverse("finding-search"), {"authority": "bath"}).content.decode()
     assert (
         '<input type="checkbox" id="f-authority-bath" name="authority" value="bath" checked>\n'
@@ -93,7 +95,12 @@ def test_the_filters_show_authority_and_theme_names_as_text(client):
         '<input type="checkbox" id="f-theme-care" name="theme" value="care">\n'
         '<label for="f-theme-care">Care &lt;b&gt;leavers&lt;/b&gt; &amp; more <span class="count">(1)</span>'
     ) in page
-    assert "<East>" not in page and "<b>leavers" not in page
+    # and the finding's own tag, with the words it matched
+    assert (
+        '>Care &lt;b&gt;leavers&lt;/b&gt; &amp; more</a> <span class="matched">matched '
+        "“&lt;i&gt;care&lt;/i&gt; &amp; leavers”</span>"
+    ) in page
+    assert "<East>" not in page and "<b>leavers" not in page and "<i>care" not in page
 
 
 def test_the_csv_and_json_carry_the_text_exactly(client, finding):
