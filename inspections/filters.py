@@ -79,7 +79,8 @@ def _loaded(model, **values):
 
 def labelled_authorities(slugs) -> dict[str, Authority]:
     """The authorities with these slugs, from the slugs and names each process holds for the
-    archive's version (search.labels_of): loaded as authority_choices loads them, with no query."""
+    archive's version (search.labels_of): loaded as authority_choices loads them, with no query, their
+    short_name the name searches show (the full name where two authorities share a short name)."""
     labels = labels_of(archive_version(), Finding.objects.all())
     return {
         slug: _loaded(Authority, id=pk, slug=slug, short_name=name)

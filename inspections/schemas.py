@@ -145,9 +145,7 @@ _references_held: dict[int, tuple[Labels, dict, dict]] = {}
 def _references(labels: Labels) -> tuple[dict[int, dict], dict[int, str]]:
     held = _references_held.get(id(labels))
     if held is None or held[0] is not labels:
-        authorities = {
-            pk: {"slug": slug, "name": short_name} for pk, (slug, short_name, _) in labels.authorities.items()
-        }
+        authorities = {pk: {"slug": slug, "name": name} for pk, (slug, name, _) in labels.authorities.items()}
         held = (labels, authorities, {pk: slug for pk, (slug, _) in labels.themes.items()})
         _references_held.clear()
         _references_held[id(labels)] = held

@@ -739,7 +739,7 @@ def test_cluster_findings_stores_the_sample_first_each_part_newest_first_and_cha
     assert stored_order() == sample + [pk for pk in newest_first if pk not in sample]
     assert list(every_finding.all()) == before
     assert archive_version() == version
-    assert date_order() < -0.5
+    assert date_order() < -0.9
     assert out.getvalue().startswith(
         f"Stored {len(before):,} findings, the sample's first, each part newest first, in "
     )
