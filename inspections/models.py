@@ -570,6 +570,57 @@ class Lexeme(models.Model):
         return f"{self.lexeme} ({self.findings})"
 
 
+class FindingTally(models.Model):
+    """How many findings share each combination of the columns the search's facets count (a finding's
+    copies of its authority, inspection type and grade, and its own type): all of them (no theme),
+    and those of each theme. Database triggers keep the counts in the same transaction as every
+    write to the findings (migration 0019), so a search without text or dates counts its facets
+    from these rows (hundreds at the real size, thousands at a million) rather than from every
+    finding, exactly, at any size (search.engine). A combination that no finding has is no row."""
+
+    theme = models.ForeignKey(
+        Theme,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        null=True,
+        db_index=False,  # the unique constraint's index begins with it
+        help_text="The theme whose findings are counted; empty: every finding, whatever its themes.",
+    )
+    authority = models.ForeignKey(
+        Authority,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        null=True,
+        db_index=False,
+        help_text="The findings' inspection's authority.",
+    )
+    inspection_kind = models.CharField(
+        max_length=32, choices=InspectionKind, blank=True, help_text="The findings' inspection's kind."
+    )
+    kind = models.CharField(max_length=32, choices=FindingKind, help_text="The findings' type.")
+    grade = models.CharField(  # noqa: DJ001
+        max_length=32,
+        choices=Grade,
+        null=True,
+        help_text="The grade that applies to the findings (Finding.grade); empty where none does.",
+    )
+    findings = models.IntegerField(help_text="How many findings have all of the above.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["theme", "authority", "inspection_kind", "kind", "grade"],
+                name="finding_tally_unique",
+                nulls_distinct=False,
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.findings} findings"
+
+
 class StagedStatus(models.TextChoices):
     PARSED = "parsed", "Ready to publish"
     REFUSED = "refused", "Refused"

@@ -6,6 +6,7 @@ CSV export and authority page read the same copies. Here each is checked against
 the archive was first written with, and the copies against their sources after every kind of write.
 """
 
+import collections
 import csv
 import datetime
 import functools
@@ -25,7 +26,7 @@ from django.urls import reverse
 
 from inspections.choices import IMPROVEMENT_KINDS, FindingKind, Grade, InspectionKind, JudgementArea
 from inspections.filters import FindingFilterSet
-from inspections.models import Authority, Finding, FindingTheme, Inspection, Judgement, Theme
+from inspections.models import Authority, Finding, FindingTally, FindingTheme, Inspection, Judgement, Theme
 from inspections.perf.benchmark import clear_caches
 from inspections.search import (
     FACETS,
@@ -238,6 +239,12 @@ def test_count_facets_and_every_page_match_plain_queries(archive, filters):
             assert facets == expected_facets, params
 
 
+def tallied(params: dict) -> bool:
+    """Whether a search's counts come from the tallies kept of every combination of facet values
+    (FindingTally): no text, no dates, at most one theme."""
+    return not ({"q", "date_from", "date_to"} & set(params)) and len(params.get("theme", [])) <= 1
+
+
 def facets_read(params: dict):
     """What a search's facet counts read: the findings that at most one facet filter turns away."""
     facet_filters = [name for name in FACETS if params.get(name)]
@@ -255,6 +262,12 @@ def test_broad_searches_estimate_counts_from_the_sample_and_page_exactly(archive
         search = Finding.objects.search_page(
             FindingFilterSet(query_dict(params)), None, "1", per_page=5, orphans=1
         )
+        if tallied(params):  # counted from the tallies: exact at any size
+            assert not search.approximate and not search.facets_approximate, params
+            assert search.sort == "newest" and search.count == len(plain(params)), params
+            facets = {f.name: {o.value: o.count for o in f.options if o.count} for f in search.facets}
+            assert facets == plain_facets(params), params
+            continue
         if not in_sample(facets_read(params)).exists():  # none in the sample: exact, relevance first as ever
             assert not search.approximate, params
             assert search.sort == ("relevance" if query else "newest")
@@ -493,7 +506,7 @@ def test_browsing_counts_are_cached_until_the_archive_changes(archive):
 
 def test_browsing_everything_is_the_archive_s_exact_count_after_every_write(client, archive, settings):
     """The archive's total is held with its labels, read again for each version of the archive: never
-    an estimate, even where the facets are, and never a count from before a write."""
+    an estimate, and never a count from before a write; its facets are the tallies', exact too."""
     settings.ARCHIVE_EXACT_COUNTS_UP_TO = 0  # every search the sample finds at all is estimated
     inspection = Inspection.objects.first()
     for added in range(2):
@@ -501,7 +514,9 @@ def test_browsing_everything_is_the_archive_s_exact_count_after_every_write(clie
             FindingFactory(inspection=inspection, order=600, kind="strength", text="One finding more.")
         search = Finding.objects.search_page(FindingFilterSet(query_dict({})), None, "1")
         assert (search.approximate, search.count) == (False, Finding.objects.count())
-        assert search.facets_approximate  # the facets are still the sample's
+        assert not search.facets_approximate  # counted from the tallies, kept with every write
+        facets = {f.name: {o.value: o.count for o in f.options if o.count} for f in search.facets}
+        assert facets == plain_facets({})
         body = client.get(reverse("api-findings")).json()
         assert (body["count_estimated"], body["count"]) == (False, Finding.objects.count())
 
@@ -525,13 +540,15 @@ def test_every_write_to_the_archive_changes_its_version(archive, write):
     assert facets == plain_facets({})
 
 
-# The copies on each finding stay right -----------------------------------------------------------
+# The copies on each finding, and the tallies of them, stay right -----------------------------------
 
 
 def assert_copies_right():
+    """Each finding's copies are its sources' values, and the tallies count the findings by them."""
     grade_of = Subquery(
         Judgement.objects.filter(inspection=OuterRef("inspection"), area=overall()).values("grade")[:1]
     )
+    expected_tallies = collections.Counter()
     for finding in Finding.objects.annotate(expected_grade=grade_of).select_related("inspection"):
         tags = sorted(FindingTheme.objects.filter(finding=finding).values_list("theme_id", flat=True))
         assert (
@@ -547,6 +564,17 @@ def assert_copies_right():
             finding.expected_grade,
             tags,
         ), finding.pk
+        combination = (
+            finding.inspection.authority_id,
+            finding.inspection.kind,
+            finding.kind,
+            finding.expected_grade,
+        )
+        expected_tallies.update([(None, *combination), *((theme, *combination) for theme in tags)])
+    tallies = FindingTally.objects.values_list(
+        "theme", "authority", "inspection_kind", "kind", "grade", "findings"
+    )
+    assert {tuple(row[:5]): row[5] for row in tallies} == dict(expected_tallies)  # and no empty combination
 
 
 def test_copies_are_set_on_insert(archive):
@@ -576,6 +604,10 @@ def test_copies_follow_edits_to_inspections_judgements_findings_and_tags(archive
     Inspection.objects.filter(pk=inspection.pk).update(
         start_date=None, published_date=datetime.date(2024, 3, 1)
     )
+    assert_copies_right()
+    Finding.objects.filter(pk=finding.pk).delete()
+    Inspection.objects.exclude(pk=inspection.pk).first().delete()  # its findings and their tags with it
+    Finding.objects.filter(kind=FindingKind.STRENGTH).update(kind=FindingKind.NARRATIVE)
     assert_copies_right()
 
 

@@ -20,11 +20,12 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import BooleanField, Case, ExpressionWrapper, Q, QuerySet, When
+from django.db.models import BooleanField, Case, ExpressionWrapper, F, Q, QuerySet, When
 
 from .cache import Labels, SearchCache, archive_version, labels_of
 from .facets import (
@@ -74,25 +75,26 @@ def estimate(n: int) -> int:
     return n if n < 100 else round(n, 2 - len(str(n)))
 
 
-# One scan for the count, every facet's counts and the page's ids: each facet filter is a flag, and
-# each facet sums its counts (Facet.tally_sql) from the matches tallied by facet values and flags.
-# A text search's matches are kept (matching is the cost); browsing rereads its covering index
-# (40 % less time).
+# One statement for the count, every facet's counts and the page's ids: each facet filter is a flag,
+# and each facet sums its counts (Facet.tally_sql) from combinations of facet values and flags
+# (`combo`; `theme_set` for the themes), each with its number of findings (n): the matches grouped,
+# or a search without text or dates read from FindingTally (_tallied_rows). A text search's matches
+# are kept (matching is the cost); browsing rereads its covering index (40 % less time).
 ONE_PASS_SQL = """
 WITH matched AS {materialized} ({matched}),
-combo AS MATERIALIZED (
-    SELECT {combo_columns}{flags}, count(*) AS n FROM matched GROUP BY {combo_keys}
-),
-theme_set AS (SELECT theme_ids{flags}, count(*) AS n FROM matched GROUP BY {theme_set_keys})
+combo AS MATERIALIZED ({combo}),
+theme_set AS ({theme_set})
 SELECT 'count', NULL, sum(n)::bigint, NULL::bigint[] FROM combo WHERE {all}
 UNION ALL
 SELECT 'read', NULL, sum(n)::bigint, NULL FROM combo
 UNION ALL
 {tallies}
 UNION ALL
-SELECT 'page', NULL, start, ARRAY(SELECT id FROM matched WHERE {all} ORDER BY {order} LIMIT %s OFFSET start)
+SELECT 'page', NULL, start, ARRAY(SELECT id FROM matched WHERE {page} ORDER BY {order} LIMIT %s OFFSET start)
 FROM ({page_start}) AS page
 """
+MATCHED_COMBO = "SELECT {combo_columns}{flags}, count(*) AS n FROM matched GROUP BY {combo_keys}"
+MATCHED_THEME_SET = "SELECT theme_ids{flags}, count(*) AS n FROM matched GROUP BY {theme_set_keys}"
 # The page's start: as asked, or the last page's if the matches end before it, as Paginator.get_page
 # (parameters: offset, page size, orphans, page size).
 PAGE_START = "SELECT %s::bigint AS start"
@@ -100,6 +102,50 @@ LAST_PAGE_START = """
 SELECT LEAST(%s, %s * (ceil(greatest(coalesce(sum(n), 0) - %s, 1) / %s::numeric) - 1))::bigint AS start
 FROM combo WHERE {all}
 """
+
+
+@dataclass(frozen=True)
+class Tallied:
+    """The rows of FindingTally a search's facets are counted from: those of its one chosen theme,
+    or (None) those of every finding."""
+
+    theme: int | None
+
+    @classmethod
+    def of(cls, terms: SearchTerms) -> "Tallied | None":
+        """A search's rows, if it has no text and no dates and at most one theme chosen (a finding
+        with two of several chosen themes would be counted twice); None if it has not."""
+        themes = terms.chosen["theme"]
+        if always(terms.conditions) or len(themes) > 1:
+            return None
+        return cls(themes[0].pk if themes else None)
+
+
+def _tallied_rows(flags: dict[str, Q], tallied: Tallied) -> tuple[str, str, list]:
+    """SELECTs of `combo` and of the themes' rows of FindingTally (combinations of facet values and
+    the flags, each with n findings) and their parameters: the rows of every finding, or of the one
+    theme's findings if one is chosen (when every row is kept by the theme filter, which is left out
+    of the flags; the theme facet, which ignores its own filter, reads every theme's rows)."""
+    tally = (
+        apps.get_model("inspections", "FindingTally")
+        .objects.order_by()
+        .annotate(
+            n=F("findings"),
+            **{
+                f"keep_{name}": ExpressionWrapper(condition, output_field=BooleanField())
+                for name, condition in flags.items()
+            },
+        )
+    )
+    columns = [*COMBO_COLUMNS, *(f"keep_{name}" for name in flags), "n"]
+    combo = (
+        tally.filter(theme=tallied.theme) if tallied.theme is not None else tally.filter(theme__isnull=True)
+    )
+    combo_sql, combo_params = combo.values(*columns).query.sql_with_params()
+    themes_sql, themes_params = (
+        tally.filter(theme__isnull=False).values("theme_id", *columns).query.sql_with_params()
+    )
+    return combo_sql, themes_sql, [*combo_params, *themes_params]
 
 
 def one_pass(
@@ -111,9 +157,12 @@ def one_pass(
     per_page: int,
     orphans: int,
     labels: Labels,
+    *,
+    tallied: Tallied | None = None,
 ) -> tuple[Tallies, int, list[int]]:
     """Count, facet counts, and the ids of the page of findings from offset (or from the last
-    page's start, if the matches end before offset) in the order asked for, with that start."""
+    page's start, if the matches end before offset) in the order asked for, with that start; the
+    counts from FindingTally's rows if `tallied` says which (Tallied.of), else from the matches."""
     flags = flagged(conditions)
     columns = ["id", *COMBO_COLUMNS, "theme_ids", "inspection_date", "inspection_id", "order"]
     matched = (
@@ -133,28 +182,44 @@ def one_pass(
             ranked = Case(When(functools.reduce(operator.and_, flags.values()), then=ranked), default=None)
         matched = matched.annotate(rank=ranked)
         columns.append("rank")
-    flag_columns = [f"keep_{name}" for name in flags]
-    matched_sql, params = matched.values(*columns, *flag_columns).query.sql_with_params()
+    matched_sql, params = matched.values(
+        *columns, *(f"keep_{name}" for name in flags)
+    ).query.sql_with_params()
+    # the counts' flags: the combinations of a chosen theme's tallies are all kept by its filter
+    counted = {name: flag for name, flag in flags.items() if tallied is None or name != "theme"}
+    flag_columns = "".join(f", keep_{name}" for name in counted)
+    if tallied is None:
+        combo = MATCHED_COMBO.format(
+            combo_columns=", ".join(COMBO_COLUMNS),
+            flags=flag_columns,
+            combo_keys=", ".join(str(position) for position in range(1, len(COMBO_COLUMNS) + len(flags) + 1)),
+        )
+        theme_set = MATCHED_THEME_SET.format(
+            flags=flag_columns,
+            theme_set_keys=", ".join(str(position) for position in range(1, len(flags) + 2)),
+        )
+    else:
+        combo, theme_set, tally_params = _tallied_rows(counted, tallied)
+        params = [*params, *tally_params]
 
-    def kept(*names: str) -> str:
+    def kept(names, flags=counted) -> str:
         return " AND ".join(f"keep_{name}" for name in names if name in flags) or "true"
 
     tallies = []
     for name, facet in FACETS.items():
-        condition = kept(*(other for other in FACETS if other != name))
-        every_finding = condition == "true" and not always(conditions)
-        tallies.append(facet.tally_sql(condition, every_finding=every_finding))
+        condition = kept(other for other in FACETS if other != name)
+        every_finding = condition == "true" and not always(conditions) and tallied is None
+        tallies.append(facet.tally_sql(condition, every_finding=every_finding, tallied=tallied is not None))
     sql = ONE_PASS_SQL.format(
         materialized="MATERIALIZED" if text else "NOT MATERIALIZED",
         matched=matched_sql,
-        combo_columns=", ".join(COMBO_COLUMNS),
-        flags="".join(f", {flag}" for flag in flag_columns),
-        combo_keys=", ".join(str(position) for position in range(1, len(COMBO_COLUMNS) + len(flags) + 1)),
-        theme_set_keys=", ".join(str(position) for position in range(1, len(flags) + 2)),
+        combo=combo,
+        theme_set=theme_set,
         tallies="\nUNION ALL\n".join(tallies),
-        all=kept(*FACETS),
+        all=kept(FACETS),
+        page=kept(FACETS, flags),
         order=SQL_ORDERINGS[sort],
-        page_start=LAST_PAGE_START.format(all=kept(*FACETS)) if offset else PAGE_START,
+        page_start=LAST_PAGE_START.format(all=kept(FACETS)) if offset else PAGE_START,
     )
     start_params = [offset, per_page, orphans, per_page] if offset else [offset]
     with connection.cursor() as cursor:
@@ -171,10 +236,10 @@ def one_pass(
         elif name == "count":
             count = n or 0
         elif key is not None:
-            counted = options[name]
+            counted_options = options[name]
             for value, label in FACETS[name].options(key, labels):
-                counted[value] = (label, counted.get(value, ("", 0))[1] + n)
-    options = {name: FACETS[name].completed(counted) for name, counted in options.items()}
+                counted_options[value] = (label, counted_options.get(value, ("", 0))[1] + n)
+    options = {name: FACETS[name].completed(counted_options) for name, counted_options in options.items()}
     return Tallies(count, options, read=read), start, ids
 
 
@@ -529,10 +594,11 @@ def search_page(
     conditions, text, labels, offset = plan.terms.conditions, plan.terms.text, plan.labels, plan.offset
     tallies, window = plan.cache.tallies(), None
     if tallies is None:
-        if plan.counts_exactly(findings):  # count exactly, facets and all
+        tallied = Tallied.of(plan.terms)
+        if tallied is not None or plan.counts_exactly(findings):  # count exactly, facets and all
             exact_sort = plan.sort or default_sort(bool(text))
             tallies, *window = one_pass(
-                findings, conditions, text, exact_sort, offset, per_page, orphans, labels
+                findings, conditions, text, exact_sort, offset, per_page, orphans, labels, tallied=tallied
             )
             plan.cache.keep_window(exact_sort, offset, per_page, orphans, window)
         else:

@@ -49,9 +49,10 @@ class Facet:
     column: str | None = None
     choices: dict[str, str] | None = None
 
-    def tally_sql(self, condition: str, *, every_finding: bool) -> str:
+    def tally_sql(self, condition: str, *, every_finding: bool, tallied: bool) -> str:
         """A SELECT of (facet, key, count, NULL) for each value the combinations that the condition
-        keeps (`combo`, engine.ONE_PASS_SQL) hold; every_finding: the matches are the whole archive."""
+        keeps (`combo`, engine.ONE_PASS_SQL) hold; every_finding: the matches are the whole archive;
+        tallied: the combinations are FindingTally's (`theme_set` its themes' rows)."""
         return (
             f"SELECT '{self.name}', {self.column}::text, sum(n)::bigint, NULL::bigint[] "
             f"FROM combo WHERE {condition} GROUP BY {self.column}"
@@ -162,6 +163,10 @@ THEME_TALLY = """
 SELECT 'theme', theme_id::text, sum(n)::bigint, NULL::bigint[]
 FROM (SELECT unnest(theme_ids) AS theme_id, n FROM theme_set WHERE {condition}) AS tagged GROUP BY theme_id
 """
+# FindingTally's themes' rows: one theme each.
+TALLIED_THEME_TALLY = """
+SELECT 'theme', theme_id::text, sum(n)::bigint, NULL::bigint[] FROM theme_set WHERE {condition} GROUP BY theme_id
+"""
 # When the theme counts cover every finding, the tags table gives them in a fraction of the time.
 EVERY_THEME_TALLY = """
 SELECT 'theme', theme_id::text, count(*), NULL::bigint[] FROM inspections_findingtheme GROUP BY theme_id
@@ -174,7 +179,9 @@ class ThemeFacet(Facet):
 
     name = "theme"
 
-    def tally_sql(self, condition: str, *, every_finding: bool) -> str:
+    def tally_sql(self, condition: str, *, every_finding: bool, tallied: bool) -> str:
+        if tallied:
+            return TALLIED_THEME_TALLY.format(condition=condition)
         return EVERY_THEME_TALLY if every_finding else THEME_TALLY.format(condition=condition)
 
     def options(self, key: str, labels: Labels) -> list[tuple[str, str]]:
