@@ -6,9 +6,10 @@ count and facets would read at most ARCHIVE_EXACT_COUNTS_UP_TO findings (the mat
 dates that at most one facet filter turns away; BROWSING_READS_PER_SEARCH_READ times as many
 without a text query), one pass over them gives the exact count, every facet's counts and the page's
 ids. When they would read more, the counts are the sample's, scaled and marked as estimates, and the
-page is still exact but newest first by default (ordering.default_sort). Browsing everything (no
-text, no filter) is counted exactly at any size: its count is the archive's total, held with the
-labels (cache.py). Counts and pages are cached under the archive's version (cache.py).
+page is still exact but newest first by default (ordering.default_sort). Browsing (no text, no
+dates, at most one theme) is counted exactly at any size, from FindingTally's few rows (how many
+findings have each combination of facet values, kept by the database with every write) rather than
+from the findings. Counts and pages are cached under the archive's version (cache.py).
 
 search_page gives the search page its page, count and facets; search_list gives the JSON API a page
 and its count, exact or estimated by the same limit, without facets (one statement where the page
@@ -458,6 +459,45 @@ def count_and_page(
     return sampled, count, [row[2:] for row in rows if row[2] is not None]
 
 
+# The count of a search without text or dates (Tallied) from FindingTally, and a page's rows (as
+# COUNT_AND_PAGE_SQL's) from its findings walked in order: one statement, one row at least.
+TALLIED_COUNT_AND_PAGE_SQL = """
+SELECT (SELECT coalesce(sum(findings), 0) FROM inspections_findingtally WHERE {tallied}), {columns}
+FROM (SELECT 1) AS one
+LEFT JOIN LATERAL unnest(
+    ARRAY(SELECT id FROM ({matched}) AS matched ORDER BY {order} LIMIT %s OFFSET %s)
+) WITH ORDINALITY AS page (id, position) ON true
+LEFT JOIN inspections_finding AS f ON f.id = page.id
+ORDER BY page.position
+"""
+
+
+def tallied_count_and_page(
+    findings: QuerySet,
+    conditions: dict[str, Q],
+    tallied: Tallied,
+    sort: str,
+    offset: int,
+    size: int,
+    columns: str,
+) -> tuple[int, list[tuple]]:
+    """How many findings a search without text or dates keeps, from FindingTally's rows (Tallied),
+    and the rows (`columns` over the finding as `f`, its id first) of `size` of them from offset."""
+    theme = Q(theme__isnull=True) if tallied.theme is None else Q(theme=tallied.theme)
+    counted = [condition for name, condition in conditions.items() if name != "theme"]
+    where, where_params = _where(
+        apps.get_model("inspections", "FindingTally").objects.all(), [theme, *counted]
+    )
+    sql, params = matched_statement(findings, list(conditions.values()), "")
+    statement = TALLIED_COUNT_AND_PAGE_SQL.format(
+        tallied=where, columns=columns, matched=sql, order=SQL_ORDERINGS[sort]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*where_params, *params, size, offset])
+        rows = cursor.fetchall()
+    return rows[0][0], [row[1:] for row in rows if row[1] is not None]
+
+
 @dataclass
 class _Plan:
     """What a search has decided before its page is read: its terms, the archive's version and
@@ -628,7 +668,7 @@ def search_list(
     """A page of the findings a FindingFilterSet keeps (their rows), in the order asked for (None:
     the default), with their count, exact or estimated as the search page's, but no facets: the
     page's tallies when it has cached them, else the count and page from one statement where
-    counting is cheap, the sample's estimate where it is not."""
+    counting is cheap (or read from FindingTally: Tallied), the sample's estimate where it is not."""
     plan = _Plan.of(findings, filterset, sort, page_number, per_page)
     conditions, text, offset = plan.terms.conditions, plan.terms.text, plan.offset
     tallies, window, read = plan.cache.tallies() or plan.cache.count(), None, {}
@@ -637,14 +677,23 @@ def search_list(
     if tallies is None:
         exact_sort = plan.sort or default_sort(bool(text))
         cap = plan.cap
-        known = plan.known_reads()
+        tallied = Tallied.of(plan.terms)  # counted from the tallies, or else probed
+        known = None if tallied else plan.known_reads()
         # without a facet filter it reads just its matches: probed from their statement (None)
-        reads = plan.reads_sql(findings) if flagged(conditions) or known is not None else None
+        reads = (
+            plan.reads_sql(findings) if not tallied and (flagged(conditions) or known is not None) else None
+        )
 
         def count_and_rows(start: int) -> tuple[int, int | None, list[int]]:
-            sampled, count, page_rows = count_and_page(
-                findings, conditions, reads, text, exact_sort, start, per_page + 1, cap, rows.columns
-            )
+            if tallied:  # counted from the tallies: exact however many it keeps
+                count, page_rows = tallied_count_and_page(
+                    findings, conditions, tallied, exact_sort, start, per_page + 1, rows.columns
+                )
+                sampled = 0
+            else:
+                sampled, count, page_rows = count_and_page(
+                    findings, conditions, reads, text, exact_sort, start, per_page + 1, cap, rows.columns
+                )
             read.update((row[0], row) for row in page_rows)
             return sampled, count, [row[0] for row in page_rows]
 
