@@ -7,36 +7,27 @@ overall grade, and the pages say so with that inspection's date rather than show
 if it were current.
 """
 
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import F
 
 from .choices import InspectionKind, JudgementArea
-from .models import Inspection, Judgement
 
 OVERALL = JudgementArea.OVERALL_EFFECTIVENESS.value
 NO_OVERALL_GRADE = "No overall grade"
 NO_OVERALL_GRADE_2026 = "No overall grade under the 2026 framework"
 
 
-def _latest_graded(field: str) -> Subquery:
-    graded = Inspection.objects.filter(authority=OuterRef("pk")).filter(
-        Exists(Judgement.objects.filter(inspection=OuterRef("pk")))
-    )
-    return Subquery(graded.order_by(F("date").desc(nulls_last=True), "-pk").values(field)[:1])
-
-
 def latest_grade_annotations() -> dict:
     """Annotations for authorities: the latest graded inspection (id, date, kind) and its overall
-    effectiveness grade (None where it gave none). Used under the names the pages and the authorities'
-    filter have always read (latest_overall_grade, with its own inspection's date and id)."""
+    effectiveness grade (None where it gave none), under the names the pages and the authorities'
+    filter have always read (latest_overall_grade, with its own inspection's date and id). Each
+    authority's own copies of them (Authority.graded_*), which the database keeps with every write
+    to its inspections and judgements (migration 0020: the latest inspection that has any
+    judgement, by date, undated last, then the latest added)."""
     return {
-        "latest_overall_grade_inspection_id": _latest_graded("pk"),
-        "latest_overall_grade_date": _latest_graded("date"),
-        "latest_graded_kind": _latest_graded("kind"),
-        "latest_overall_grade": Subquery(
-            Judgement.objects.filter(
-                inspection=OuterRef("latest_overall_grade_inspection_id"), area=OVERALL
-            ).values("grade")[:1]
-        ),
+        "latest_overall_grade_inspection_id": F("graded_inspection"),
+        "latest_overall_grade_date": F("graded_date"),
+        "latest_graded_kind": F("graded_kind"),
+        "latest_overall_grade": F("graded_overall"),
     }
 
 

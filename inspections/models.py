@@ -100,6 +100,38 @@ class Authority(models.Model):
         null=True, blank=True, help_text="When the council was abolished; empty for a current authority."
     )
 
+    # Copies of the authority's latest graded inspection (grades.py says which that is), kept by
+    # database triggers with every write to its inspections and judgements (migration 0020), so the
+    # pages list authorities with their latest grades from their own rows, with no subquery.
+    graded_inspection = models.ForeignKey(
+        "Inspection",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        null=True,
+        editable=False,
+        db_index=False,
+        help_text="Its latest inspection that graded anything (a copy kept by the database).",
+    )
+    graded_date = models.DateField(
+        null=True, editable=False, help_text="That inspection's date (a copy kept by the database)."
+    )
+    graded_kind = models.CharField(  # noqa: DJ001
+        max_length=32,
+        choices=InspectionKind,
+        null=True,
+        editable=False,
+        help_text="That inspection's kind (a copy kept by the database).",
+    )
+    graded_overall = models.CharField(  # noqa: DJ001
+        max_length=32,
+        choices=Grade,
+        null=True,
+        editable=False,
+        help_text="That inspection's overall effectiveness grade, empty where it gave none (a copy kept "
+        "by the database).",
+    )
+
     objects = AuthorityManager()
 
     class Meta:
@@ -593,8 +625,7 @@ class FindingTally(models.Model):
         db_constraint=False,
         related_name="+",
         null=True,
-        db_index=False,
-        help_text="The findings' inspection's authority.",
+        help_text="The findings' inspection's authority (indexed: an authority's page counts its themes here).",
     )
     inspection_kind = models.CharField(
         max_length=32, choices=InspectionKind, blank=True, help_text="The findings' inspection's kind."

@@ -308,8 +308,13 @@ def findings_csv(request):
 AUTHORITY_SORTS = {"name": "Name", "latest": "Latest inspection"}
 
 
+def _latest_inspections():
+    """Each authority's inspections, the latest first (for a subquery of its latest)."""
+    return Inspection.objects.filter(authority=OuterRef("pk")).order_by("-date", "-pk")
+
+
 def _authorities_with_latest():
-    latest = Inspection.objects.filter(authority=OuterRef("pk")).order_by("-date", "-pk")
+    latest = _latest_inspections()
     return Authority.objects.annotate(
         # the latest graded inspection's own grade, date and id (grades.py): the latest inspection
         # (a focused visit) may grade nothing, and a 2026 ILACS gives no overall grade
@@ -349,8 +354,16 @@ def authority_detail(request, slug):
         slug=slug,
     )
     timeline = list(authority_timeline(authority))
+    # what the neighbours' table shows: each one's latest inspection's date and latest grade
     neighbours = (
-        list(_authorities_with_latest().filter(neighbour_of=authority).order_by("short_name"))
+        list(
+            Authority.objects.annotate(
+                **latest_grade_annotations(),
+                latest_inspection_date=Subquery(_latest_inspections().values("date")[:1]),
+            )
+            .filter(neighbour_of=authority)
+            .order_by("short_name")
+        )
         if authority.is_current
         else []
     )

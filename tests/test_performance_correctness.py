@@ -547,8 +547,45 @@ def test_every_write_to_the_archive_changes_its_version(archive, write):
 # The copies on each finding, and the tallies of them, stay right -----------------------------------
 
 
+def assert_authority_grades_right():
+    """Each authority's copies of its latest graded inspection are what the subqueries the pages
+    were first written with give: its latest inspection with any judgement (undated last, then the
+    latest added), that inspection's date and kind, and its overall effectiveness grade."""
+    graded = Inspection.objects.filter(authority=OuterRef("pk"), judgements__isnull=False).distinct()
+    latest = graded.order_by(F("date").desc(nulls_last=True), "-pk")
+    expected = Authority.objects.annotate(
+        latest_id=Subquery(latest.values("pk")[:1]),
+        latest_date=Subquery(latest.values("date")[:1]),
+        latest_kind=Subquery(latest.values("kind")[:1]),
+        latest_grade=Subquery(
+            Judgement.objects.filter(
+                inspection=OuterRef("latest_id"), area=JudgementArea.OVERALL_EFFECTIVENESS
+            ).values("grade")[:1]
+        ),
+    )
+    assert {
+        authority.pk: (
+            authority.graded_inspection_id,
+            authority.graded_date,
+            authority.graded_kind,
+            authority.graded_overall,
+        )
+        for authority in Authority.objects.all()
+    } == {
+        authority.pk: (
+            authority.latest_id,
+            authority.latest_date,
+            authority.latest_kind,
+            authority.latest_grade,
+        )
+        for authority in expected
+    }
+
+
 def assert_copies_right():
-    """Each finding's copies are its sources' values, and the tallies count the findings by them."""
+    """Each finding's copies are its sources' values, and the tallies count the findings by them;
+    each authority's latest grade is its inspections' and judgements'."""
+    assert_authority_grades_right()
     grade_of = Subquery(
         Judgement.objects.filter(inspection=OuterRef("inspection"), area=overall()).values("grade")[:1]
     )

@@ -167,8 +167,7 @@ class Migration(migrations.Migration):
                     "authority",
                     models.ForeignKey(
                         db_constraint=False,
-                        db_index=False,
-                        help_text="The findings' inspection's authority.",
+                        help_text="The findings' inspection's authority (indexed: an authority's page counts its themes here).",
                         null=True,
                         on_delete=django.db.models.deletion.DO_NOTHING,
                         related_name="+",
