@@ -779,6 +779,7 @@ def test_synth_adds_a_marked_recombined_archive_and_drop_removes_only_it(authori
     assert set(Inspection.objects.values_list("pk", flat=True)) == real["inspections"]
     assert set(Finding.objects.values_list("pk", "text")) == real["findings"]
     assert FindingTheme.objects.count() == real["tags"]
+    assert_copies_right()  # the tallies and the authorities' latest grades are the real archive's again
     # the same seed over the same real archive makes the same archive again
     synthesise(findings=300, seed=5)
     assert sorted(made.values_list("inspection__sha256", "order", "text")) == first

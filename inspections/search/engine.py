@@ -187,23 +187,26 @@ def one_pass(
         *columns, *(f"keep_{name}" for name in flags)
     ).query.sql_with_params()
     # the counts' flags: the combinations of a chosen theme's tallies are all kept by its filter
-    counted = {name: flag for name, flag in flags.items() if tallied is None or name != "theme"}
-    flag_columns = "".join(f", keep_{name}" for name in counted)
+    count_flags = {name: flag for name, flag in flags.items() if tallied is None or name != "theme"}
+    flag_columns = "".join(f", keep_{name}" for name in count_flags)
     if tallied is None:
         combo = MATCHED_COMBO.format(
             combo_columns=", ".join(COMBO_COLUMNS),
             flags=flag_columns,
-            combo_keys=", ".join(str(position) for position in range(1, len(COMBO_COLUMNS) + len(flags) + 1)),
+            combo_keys=", ".join(
+                str(position) for position in range(1, len(COMBO_COLUMNS) + len(count_flags) + 1)
+            ),
         )
         theme_set = MATCHED_THEME_SET.format(
             flags=flag_columns,
-            theme_set_keys=", ".join(str(position) for position in range(1, len(flags) + 2)),
+            theme_set_keys=", ".join(str(position) for position in range(1, len(count_flags) + 2)),
         )
     else:
-        combo, theme_set, tally_params = _tallied_rows(counted, tallied)
+        combo, theme_set, tally_params = _tallied_rows(count_flags, tallied)
         params = [*params, *tally_params]
 
-    def kept(names, flags=counted) -> str:
+    def kept(names, flags=count_flags) -> str:
+        """The flags of these filters (of those counted, unless told which) ANDed."""
         return " AND ".join(f"keep_{name}" for name in names if name in flags) or "true"
 
     tallies = []
@@ -237,10 +240,10 @@ def one_pass(
         elif name == "count":
             count = n or 0
         elif key is not None:
-            counted_options = options[name]
+            counted = options[name]
             for value, label in FACETS[name].options(key, labels):
-                counted_options[value] = (label, counted_options.get(value, ("", 0))[1] + n)
-    options = {name: FACETS[name].completed(counted_options) for name, counted_options in options.items()}
+                counted[value] = (label, counted.get(value, ("", 0))[1] + n)
+    options = {name: FACETS[name].completed(counted) for name, counted in options.items()}
     return Tallies(count, options, read=read), start, ids
 
 
