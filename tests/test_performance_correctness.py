@@ -2,8 +2,10 @@
 
 The search page counts, facets and pages in one pass over the findings' own columns (copies of their
 inspection, grade and themes kept by database triggers), caches counts without a text query, and the
-CSV export and authority page read the same copies. Here each is checked against the plain joins
-the archive was first written with, and the copies against their sources after every kind of write.
+CSV export and authority page read the same copies; searches without text or dates count from
+tallies of them (FindingTally), and authorities carry copies of their latest grade. Here each is
+checked against the plain joins the archive was first written with, and the copies and tallies
+against their sources after every kind of write.
 """
 
 import collections
@@ -544,7 +546,7 @@ def test_every_write_to_the_archive_changes_its_version(archive, write):
     assert facets == plain_facets({})
 
 
-# The copies on each finding, and the tallies of them, stay right -----------------------------------
+# The copies on each finding and authority, and the tallies of findings, stay right ---------------
 
 
 def assert_authority_grades_right():
