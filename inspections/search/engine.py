@@ -121,30 +121,39 @@ class Tallied:
             return None
         return cls(themes[0].pk if themes else None)
 
+    def rows(self) -> Q:
+        """The rows: the chosen theme's, or those counting every finding (no theme)."""
+        return Q(theme__isnull=True) if self.theme is None else Q(theme=self.theme)
+
+    def counted(self, conditions: dict[str, Q]) -> dict[str, Q]:
+        """The conditions the rows are counted by: all but the theme's, which every row keeps."""
+        return {name: condition for name, condition in conditions.items() if name != "theme"}
+
+
+def _flagged(queryset: QuerySet, flags: dict[str, Q]) -> QuerySet:
+    """The rows, each with a flag (keep_<filter>) of whether each facet filter keeps it."""
+    return queryset.annotate(
+        **{
+            f"keep_{name}": ExpressionWrapper(condition, output_field=BooleanField())
+            for name, condition in flags.items()
+        }
+    )
+
 
 def _tallied_rows(flags: dict[str, Q], tallied: Tallied) -> tuple[str, str, list]:
     """SELECTs of `combo` and of the themes' rows of FindingTally (combinations of facet values and
     the flags, each with n findings) and their parameters: the rows of every finding, or of the one
     theme's findings if one is chosen (when every row is kept by the theme filter, which is left out
     of the flags; the theme facet, which ignores its own filter, reads every theme's rows)."""
-    tally = (
-        apps.get_model("inspections", "FindingTally")
-        .objects.order_by()
-        .annotate(
-            n=F("findings"),
-            **{
-                f"keep_{name}": ExpressionWrapper(condition, output_field=BooleanField())
-                for name, condition in flags.items()
-            },
-        )
+    tally = _flagged(apps.get_model("inspections", "FindingTally").objects.order_by(), flags)
+    columns = [*COMBO_COLUMNS, *(f"keep_{name}" for name in flags)]
+    combo_sql, combo_params = (
+        tally.filter(tallied.rows()).values(*columns, n=F("findings")).query.sql_with_params()
     )
-    columns = [*COMBO_COLUMNS, *(f"keep_{name}" for name in flags), "n"]
-    combo = (
-        tally.filter(theme=tallied.theme) if tallied.theme is not None else tally.filter(theme__isnull=True)
-    )
-    combo_sql, combo_params = combo.values(*columns).query.sql_with_params()
     themes_sql, themes_params = (
-        tally.filter(theme__isnull=False).values("theme_id", *columns).query.sql_with_params()
+        tally.filter(theme__isnull=False)
+        .values("theme_id", *columns, n=F("findings"))
+        .query.sql_with_params()
     )
     return combo_sql, themes_sql, [*combo_params, *themes_params]
 
@@ -166,16 +175,7 @@ def one_pass(
     counts from FindingTally's rows if `tallied` says which (Tallied.of), else from the matches."""
     flags = flagged(conditions)
     columns = ["id", *COMBO_COLUMNS, "theme_ids", "inspection_date", "inspection_id", "order"]
-    matched = (
-        findings.filter(*read_conditions(conditions))
-        .order_by()
-        .annotate(
-            **{
-                f"keep_{name}": ExpressionWrapper(condition, output_field=BooleanField())
-                for name, condition in flags.items()
-            }
-        )
-    )
+    matched = _flagged(findings.filter(*read_conditions(conditions)).order_by(), flags)
     if sort == "relevance":
         # ranked only where every filter keeps the finding: only those can be on the page
         ranked = rank(text)
@@ -187,7 +187,7 @@ def one_pass(
         *columns, *(f"keep_{name}" for name in flags)
     ).query.sql_with_params()
     # the counts' flags: the combinations of a chosen theme's tallies are all kept by its filter
-    count_flags = {name: flag for name, flag in flags.items() if tallied is None or name != "theme"}
+    count_flags = flags if tallied is None else tallied.counted(flags)
     flag_columns = "".join(f", keep_{name}" for name in count_flags)
     if tallied is None:
         combo = MATCHED_COMBO.format(
@@ -486,10 +486,9 @@ def tallied_count_and_page(
 ) -> tuple[int, list[tuple]]:
     """How many findings a search without text or dates keeps, from FindingTally's rows (Tallied),
     and the rows (`columns` over the finding as `f`, its id first) of `size` of them from offset."""
-    theme = Q(theme__isnull=True) if tallied.theme is None else Q(theme=tallied.theme)
-    counted = [condition for name, condition in conditions.items() if name != "theme"]
     where, where_params = _where(
-        apps.get_model("inspections", "FindingTally").objects.all(), [theme, *counted]
+        apps.get_model("inspections", "FindingTally").objects.all(),
+        [tallied.rows(), *tallied.counted(conditions).values()],
     )
     sql, params = matched_statement(findings, list(conditions.values()), "")
     statement = TALLIED_COUNT_AND_PAGE_SQL.format(
