@@ -2,11 +2,13 @@
 
 import math
 import re
+import sqlite3
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from inspections.perf.benchmark import Timings, percentile, query_mix
-from inspections.perf.over_http import datasette_available, datasette_filters
+from inspections.perf.benchmark import Case, Timings, percentile, query_mix
+from inspections.perf.over_http import datasette_available, datasette_filters, request_pairs
 
 from .conftest import SEEDS, python, subprocess_env
 
@@ -70,6 +72,33 @@ def test_our_filters_become_datasettes_on_the_exported_columns():
     assert "area_for_improvement" in args["kind__in"]  # "improvement" stands for several kinds
     assert args["themes__arraycontains"] == "multi-agency"
     assert (args["inspection_date__gte"], args["inspection_date__lte"]) == ("2015-01-01", "2017-12-31")
+
+
+def test_the_api_can_be_asked_for_a_searchs_findings_unranked_beside_datasette(tmp_path):
+    """`bench --api-sort newest`: our API asked for a text search newest first (unranked, as Datasette
+    lists one); browsing keeps its own order, and Datasette is asked the same either way."""
+    sqlite_path = tmp_path / "archive.sqlite"
+    sqlite3.connect(sqlite_path).close()  # first pages only: the export is never read
+    cases = [
+        Case("a word + kind", {"q": "neglect", "kind": ["strength"]}, "neglect", "neglect"),
+        Case("no query, kind", {"kind": ["strength"]}),
+    ]
+    ranked, unranked = request_pairs(cases, sqlite_path), request_pairs(cases, sqlite_path, "newest")
+
+    def query(pairs, case, side):
+        pair = next(pair for pair in pairs if pair["case"] == case and pair["kind"] == "API")
+        return parse_qs(urlsplit(pair["paths"][side]).query)
+
+    assert "sort" not in query(ranked, "a word + kind", "ours")  # the API's default: most relevant
+    assert query(unranked, "a word + kind", "ours") == {
+        "q": ["neglect"], "kind": ["strength"], "sort": ["newest"], "page_size": ["20"],
+    }  # fmt: skip
+    assert "sort" not in query(unranked, "no query, kind", "ours")
+    for case in ("a word + kind", "no query, kind"):
+        assert query(unranked, case, "Datasette") == query(ranked, case, "Datasette")
+    assert [pair["paths"] for pair in unranked if pair["kind"] == "page"] == [
+        pair["paths"] for pair in ranked if pair["kind"] == "page"
+    ]
 
 
 @pytest.mark.skipif(

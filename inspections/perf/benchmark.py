@@ -598,6 +598,7 @@ def run_bench(
     sqlite: bool,
     datasette: bool = True,
     http_runs: int = 0,
+    api_sort: str = "",
     only: str,
     log,
 ) -> str:
@@ -627,7 +628,7 @@ def run_bench(
         notes.append("SQLite FTS5 skipped (--no-sqlite).")
     if datasette and datasette_available() and any(case.kind == "search" for case in cases):
         export_sqlite(sqlite_path, log)
-        compared = compare_over_http(sqlite_path, cases, http_runs or warm_runs, log)
+        compared = compare_over_http(sqlite_path, cases, http_runs or warm_runs, log, api_sort)
     elif datasette and not datasette_available():
         notes.append(
             "Datasette over HTTP skipped: install the bench extra (pip install -e '.[bench]'); "

@@ -14,7 +14,8 @@ Each search of the bench's mix is asked of both as the same logical request:
   `column__exact`, `themes__arraycontains` and date comparisons, and `_facet`/`_facet_array` for the
   same six facets, every value listed (`_facet_size=max`: ours lists every option);
 - the API: our /api/findings?…&page_size=20 against Datasette's findings.json with the same search
-  and filters (the count and 20 rows; neither gives facets).
+  and filters (the count and 20 rows; neither gives facets). `bench --api-sort newest` asks ours for a
+  text search newest first (unranked, as Datasette lists it) rather than the most relevant first.
 
 Where ours lists newest first (browsing), Datasette is asked to sort by date too; a text search on a
 Datasette table page comes in row order (it does not rank, where ours ranks or sorts by date). A page
@@ -138,8 +139,10 @@ def next_key(db: sqlite3.Connection, fts: str | None, filters: list[tuple[str, s
     return f"{'$null' if date is None else tilde_encode(date)},{pk}"
 
 
-def request_pairs(cases: list[Case], sqlite_path: Path) -> list[dict]:
-    """For each search of the mix, its page and its API request, ours and Datasette's."""
+def request_pairs(cases: list[Case], sqlite_path: Path, api_sort: str = "") -> list[dict]:
+    """For each search of the mix, its page and its API request, ours and Datasette's. api_sort: the
+    order our API is asked for a text search in (`newest`: unranked, as Datasette lists one); none,
+    the API's default (the most relevant first)."""
     table = f"/{sqlite_path.stem}/findings"
     facets = [("_facet", column) for _, column in FACET_COLUMNS]
     facets += [("_facet_array", "themes"), ("_facet_size", "max")]
@@ -157,7 +160,8 @@ def request_pairs(cases: list[Case], sqlite_path: Path) -> list[dict]:
             key = next_key(db, case.fts, filters, page) if page > 1 else ""
             if key:
                 theirs.append(("_next", key))
-            api = urlencode({**case.params, "page_size": PAGE_SIZE}, doseq=True)
+            sort = {"sort": api_sort} if api_sort and case.fts else {}
+            api = urlencode({**case.params, **sort, "page_size": PAGE_SIZE}, doseq=True)
             five_facets = [facet for facet in facets if facet[0] != "_facet_array"]
             page_paths = {
                 "ours": f"/findings/?{urlencode(case.params, doseq=True)}",
@@ -244,9 +248,9 @@ def hits_in(side: str, body: bytes) -> int | None:
     return data.get("count") if side == "ours" else data.get("filtered_table_rows_count")
 
 
-def compare_over_http(sqlite_path: Path, cases: list[Case], runs: int, log) -> dict:
+def compare_over_http(sqlite_path: Path, cases: list[Case], runs: int, log, api_sort: str = "") -> dict:
     """Time each search's page and API request on both servers; see the module's docstring."""
-    pairs = request_pairs(cases, sqlite_path)
+    pairs = request_pairs(cases, sqlite_path, api_sort)
     speed_before = machine_speed_ms()
     with serving(sqlite_path) as (ports, gunicorn_pid, datasette_pid):
         connections = {
@@ -292,6 +296,7 @@ def compare_over_http(sqlite_path: Path, cases: list[Case], runs: int, log) -> d
         "worker_rss": max(worker_rss, default=0),
         "datasette_rss": datasette_rss,
         "speed": (speed_before, machine_speed_ms()),
+        "api_sort": api_sort,
         "datasette_version": _datasette_version(),
     }
 
@@ -349,6 +354,7 @@ def report(compared: dict, ms) -> tuple[list[str], list[str]]:
         )
 
     speed_before, speed_after = compared["speed"]
+    api_sort = compared.get("api_sort", "")
     out = [line(header), line(["-" * width for width in widths]), *map(line, rows), ""]
     out.append(
         f"Over HTTP beside Datasette {compared['datasette_version']} (both on loopback, "
@@ -356,11 +362,15 @@ def report(compared: dict, ms) -> tuple[list[str], list[str]]:
         "ms to the last byte. page: our /findings/ (count, every facet, 20 findings highlighted) vs "
         "Datasette's table page with _search and _facet/_facet_array for the same six facets, every value "
         "listed (5 facets: Datasette's page without the theme facet, whose array facet dedupes whole rows "
-        "before counting; shown, not judged); API: our /api/findings (page_size=20) vs Datasette's findings.json, same search and filters. "
+        "before counting; shown, not judged); API: our /api/findings (page_size=20"
+        + (f", sort={api_sort} for a text search" if api_sort else "")
+        + ") vs Datasette's findings.json, same search and filters. "
         "× = ours / Datasette's (below 1: ours is faster). Ours: gunicorn, one worker of one thread, its "
         "caches emptied after each response is sent; cached p50: the same request repeated, served from our cache "
         "(shown apart, not judged). hits: our API's count and Datasette's (* more than "
-        f"{HITS_TOLERANCE:.0%} apart). Datasette does not rank a search (row order); ours does."
+        f"{HITS_TOLERANCE:.0%} apart). Datasette does not rank a search (row order); our page does, "
+        + ("and our API" if api_sort in ("", "relevance") else f"our API here lists it {api_sort} first")
+        + "."
     )
     if warnings:
         out.append(

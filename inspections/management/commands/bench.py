@@ -4,6 +4,7 @@ import json
 from django.core.management.base import BaseCommand
 
 from inspections.perf.benchmark import run_bench, serve_and_measure
+from inspections.search.ordering import SORTS
 
 
 class Command(BaseCommand):
@@ -23,10 +24,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--http-runs", type=int, default=0, help="Runs of each request over HTTP (default: as --runs)."
         )
+        parser.add_argument(
+            "--api-sort",
+            choices=list(SORTS),
+            default="",
+            help="Ask our JSON API for a text search in this order beside Datasette (newest: unranked, as "
+            "Datasette lists a search; default: the API's own, the most relevant first).",
+        )
         parser.add_argument("--only", default="", help="Only the requests whose name contains this.")
         parser.add_argument("--child", help=argparse.SUPPRESS)  # the serving process, run by the bench
 
-    def handle(self, *args, runs, cold_runs, no_sqlite, no_datasette, http_runs, only, child, **options):
+    def handle(
+        self, *args, runs, cold_runs, no_sqlite, no_datasette, http_runs, api_sort, only, child, **options
+    ):
         if child:
             self.stdout.write(json.dumps(serve_and_measure(json.loads(child))))
             return
@@ -36,6 +46,7 @@ class Command(BaseCommand):
             sqlite=not no_sqlite,
             datasette=not no_datasette,
             http_runs=http_runs,
+            api_sort=api_sort,
             only=only,
             log=self.stderr.write,
         )
