@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from inspections.management.commands.score_themes import SHARED_LABELS, read_labels
-from inspections.management.commands.train_themes import TRAINING
+from inspections.management.commands.train_themes import SMALLEST_WEIGHT, TRAINING
 from inspections.models import Finding, FindingTheme, Theme, rule_lines
 from inspections.services import report_ingest
 from inspections.theme_model import MODEL_PATH
@@ -509,13 +509,72 @@ def test_stored_tags_match_the_tags_of_the_same_texts(themes_and_model):
     assert tags(finding) == matches_for_texts([finding.text], [finding.section], [finding.kind])[0]
 
 
-def test_training_reproduces_the_shipped_model_byte_for_byte(themes_and_model, tmp_path):
+# How far a weight written to four decimals may move between releases of NumPy and scikit-learn
+# (their floating point, not the training: 1,020 of the weights moved by 0.0001-0.0002 from the
+# releases the model was trained with to NumPy 2.5.5 and scikit-learn 1.9.1).
+WEIGHT_TOLERANCE = 0.0005
+
+
+def model_differences(shipped: dict, trained: dict) -> list[str]:
+    """How a model trained here differs from the shipped one, beyond the last digits of its weights
+    (a weight written on one side only is at the cutoff on the other: no larger than SMALLEST_WEIGHT
+    and the tolerance). Empty: the training reproduces the shipped model."""
+    differences = [
+        f"{key}: {shipped.get(key)!r} != {trained.get(key)!r}"
+        for key in sorted(set(shipped) | set(trained))
+        if key != "themes" and shipped.get(key) != trained.get(key)
+    ]
+    if shipped["themes"].keys() != trained["themes"].keys():
+        return [*differences, f"themes: {sorted(shipped['themes'])} != {sorted(trained['themes'])}"]
+    for slug, theme in shipped["themes"].items():
+        other = trained["themes"][slug]
+        differences += [
+            f"{slug} {key}: {theme[key]!r} != {other.get(key)!r}"
+            for key in theme
+            if key not in ("weights", "intercept") and theme[key] != other.get(key)
+        ]
+        if abs(theme["intercept"] - other["intercept"]) > WEIGHT_TOLERANCE:
+            differences.append(f"{slug} intercept: {theme['intercept']} != {other['intercept']}")
+        weights, others = theme["weights"], other["weights"]
+        for feature in sorted(weights.keys() | others.keys()):
+            ours, theirs = weights.get(feature), others.get(feature)
+            if ours is None or theirs is None:
+                present = ours if theirs is None else theirs
+                apart = abs(present) >= SMALLEST_WEIGHT + WEIGHT_TOLERANCE
+            else:
+                apart = abs(ours - theirs) > WEIGHT_TOLERANCE
+            if apart:
+                differences.append(f"{slug} weight {feature}: {ours} != {theirs}")
+    return differences
+
+
+def test_a_model_differs_from_the_shipped_one_beyond_its_last_digits():
+    shipped = json.loads(MODEL_PATH.read_text())
+    same = json.loads(MODEL_PATH.read_text())
+    slug, theme = next(iter(same["themes"].items()))
+    feature = next(iter(theme["weights"]))
+    theme["weights"][feature] = round(theme["weights"][feature] + 0.0002, 4)  # a release's rounding
+    theme["weights"]["x:at-the-cutoff"] = -SMALLEST_WEIGHT
+    assert model_differences(shipped, same) == []
+    theme["weights"][feature] = round(theme["weights"][feature] + 0.01, 4)  # a different training
+    theme["threshold"] = 0.5
+    assert model_differences(shipped, same) == [
+        f"{slug} threshold: {shipped['themes'][slug]['threshold']!r} != 0.5",
+        f"{slug} weight {feature}: {shipped['themes'][slug]['weights'][feature]} != {theme['weights'][feature]}",
+    ]
+
+
+def test_training_reproduces_the_shipped_model(themes_and_model, tmp_path):
+    """The shipped weights come from the training data and code here: the same themes, thresholds and
+    features, and every weight to its last digits (model_differences); byte for byte on the releases
+    it was trained with."""
     pytest.importorskip("sklearn", reason="training needs scikit-learn (the dev extra)")
     if not SHARED_LABELS.exists():
         pytest.skip(f"the shared labels are not here ({SHARED_LABELS})")
     output = tmp_path / "model.json"
     call_command("train_themes", output=output, stdout=StringIO())
-    assert output.read_bytes() == MODEL_PATH.read_bytes()
+    differences = model_differences(json.loads(MODEL_PATH.read_text()), json.loads(output.read_text()))
+    assert not differences, f"{len(differences)} differences, the first: {differences[:10]}"
 
 
 def test_the_training_set_shares_no_report_with_the_shared_labels():
