@@ -9,7 +9,8 @@ theme (scikit-learn, liblinear, L2, fixed seed). A theme is tagged when its prob
 two thresholds: a lower one where the theme's rules match the finding, a higher one where they do not.
 The pair is the one that scores best by the shared labels' two-reader rule on their tuning half,
 predicted out of fold (five folds, split by report). The same labels, rules and code give the same
-file, byte for byte.
+file, byte for byte on the same releases of NumPy and scikit-learn (other releases move some weights'
+last digit: tests/test_themes.py compares to that).
 """
 
 import hashlib
